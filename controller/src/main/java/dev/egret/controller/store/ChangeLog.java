@@ -1,0 +1,109 @@
+package dev.egret.controller.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Append-only JSON-lines log of policy changes. Each append is fsynced before it returns.
+ * Opening the log drops a torn last line and every entry newer than the state it belongs to.
+ */
+final class ChangeLog {
+    private final Path file;
+    private final ObjectMapper json = new ObjectMapper();
+    private final List<ChangeRecord> records;
+
+    private ChangeLog(Path file, List<ChangeRecord> records) {
+        this.file = file;
+        this.records = records;
+    }
+
+    static ChangeLog open(Path file, long committedVersion) throws IOException {
+        List<ChangeRecord> kept = new ArrayList<>();
+        boolean rewrite = false;
+        if (Files.exists(file)) {
+            ObjectMapper json = new ObjectMapper();
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                ChangeRecord r = parse(json, line);
+                if (r == null || r.newResourceVersion() > committedVersion) {
+                    rewrite = true;
+                    continue;
+                }
+                kept.add(r);
+            }
+        }
+        ChangeLog log = new ChangeLog(file, kept);
+        if (rewrite) {
+            log.rewrite();
+        }
+        return log;
+    }
+
+    private static ChangeRecord parse(ObjectMapper json, String line) {
+        try {
+            JsonNode n = json.readTree(line);
+            return new ChangeRecord(Instant.parse(n.get("time").asText()), n.get("subject").asText(),
+                    n.get("action").asText(), n.get("name").asText(),
+                    n.get("oldResourceVersion").asLong(), n.get("newResourceVersion").asLong());
+        } catch (IOException | RuntimeException e) {
+            return null; // a line torn by a crash
+        }
+    }
+
+    synchronized void append(ChangeRecord r) throws IOException {
+        byte[] line = (toJson(r) + "\n").getBytes(StandardCharsets.UTF_8);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            ch.write(ByteBuffer.wrap(line));
+            ch.force(true);
+        }
+        records.add(r);
+    }
+
+    synchronized List<ChangeRecord> read() {
+        return List.copyOf(records);
+    }
+
+    private void rewrite() throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        StringBuilder sb = new StringBuilder();
+        for (ChangeRecord r : records) {
+            sb.append(toJson(r)).append('\n');
+        }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            ch.force(true);
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        FilePolicyStore.fsyncDirectory(file.getParent());
+    }
+
+    private String toJson(ChangeRecord r) {
+        ObjectNode n = json.createObjectNode();
+        n.put("time", r.time().toString());
+        n.put("subject", r.subject());
+        n.put("action", r.action());
+        n.put("name", r.name());
+        n.put("oldResourceVersion", r.oldResourceVersion());
+        n.put("newResourceVersion", r.newResourceVersion());
+        try {
+            return json.writeValueAsString(n);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

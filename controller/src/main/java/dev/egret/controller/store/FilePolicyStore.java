@@ -1,0 +1,167 @@
+package dev.egret.controller.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.egret.policy.EgressPolicy;
+import dev.egret.policy.PolicyCodec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The embedded default store: every policy in one JSON file under the data directory, replaced
+ * atomically (write to a temporary file, fsync, rename, fsync the directory) on every write, and an
+ * append-only change log beside it.
+ *
+ * <p>The change is appended to the log (and fsynced) before the state file is replaced, so every applied
+ * change is logged; on open, log entries newer than the state file (a crash between the two steps) are
+ * dropped, so no logged change is one that never applied.
+ */
+public final class FilePolicyStore implements PolicyStore {
+    static final String STATE_FILE = "policies.json";
+    static final String LOG_FILE = "changes.jsonl";
+
+    private final Path dir;
+    private final Path state;
+    private final ChangeLog log;
+    private final Clock clock;
+    private final ObjectMapper json = new ObjectMapper();
+    private final TreeMap<String, EgressPolicy> policies = new TreeMap<>();
+    private long resourceVersion;
+
+    public FilePolicyStore(Path dir, Clock clock) {
+        this.dir = dir;
+        this.clock = clock;
+        this.state = dir.resolve(STATE_FILE);
+        try {
+            Files.createDirectories(dir);
+            Files.deleteIfExists(dir.resolve(STATE_FILE + ".tmp"));
+            load();
+            this.log = ChangeLog.open(dir.resolve(LOG_FILE), resourceVersion);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open policy store in " + dir, e);
+        }
+    }
+
+    private void load() throws IOException {
+        if (!Files.exists(state)) {
+            return;
+        }
+        JsonNode root = json.readTree(state.toFile());
+        resourceVersion = root.path("resourceVersion").asLong();
+        for (JsonNode item : root.path("policies")) {
+            EgressPolicy p = PolicyCodec.fromTree(item, STATE_FILE + ":");
+            policies.put(p.name(), p);
+        }
+    }
+
+    @Override
+    public synchronized List<EgressPolicy> list() {
+        return List.copyOf(policies.values());
+    }
+
+    @Override
+    public synchronized Optional<EgressPolicy> get(String name) {
+        return Optional.ofNullable(policies.get(name));
+    }
+
+    @Override
+    public synchronized long resourceVersion() {
+        return resourceVersion;
+    }
+
+    @Override
+    public synchronized WriteResult put(EgressPolicy policy, Precondition expected, String subject) {
+        EgressPolicy old = policies.get(policy.name());
+        long oldVersion = versionOf(old);
+        check(policy.name(), oldVersion, expected);
+        long next = resourceVersion + 1;
+        EgressPolicy stored = policy.withResourceVersion(Long.toString(next));
+        TreeMap<String, EgressPolicy> after = new TreeMap<>(policies);
+        after.put(stored.name(), stored);
+        commit(after, next, new ChangeRecord(clock.instant(), subject, old == null ? "create" : "update",
+                stored.name(), oldVersion, next));
+        return new WriteResult(stored, oldVersion, next, old == null);
+    }
+
+    @Override
+    public synchronized Optional<WriteResult> delete(String name, Precondition expected, String subject) {
+        EgressPolicy old = policies.get(name);
+        check(name, versionOf(old), expected);
+        if (old == null) {
+            return Optional.empty();
+        }
+        long next = resourceVersion + 1;
+        TreeMap<String, EgressPolicy> after = new TreeMap<>(policies);
+        after.remove(name);
+        commit(after, next, new ChangeRecord(clock.instant(), subject, "delete", name, versionOf(old), next));
+        return Optional.of(new WriteResult(old, versionOf(old), next, false));
+    }
+
+    @Override
+    public synchronized List<ChangeRecord> changes() {
+        return log.read();
+    }
+
+    private static long versionOf(EgressPolicy p) {
+        return p == null || p.metadata().resourceVersion() == null ? 0 : Long.parseLong(p.metadata().resourceVersion());
+    }
+
+    private static void check(String name, long current, Precondition expected) {
+        if (expected != null && !expected.holdsFor(current)) {
+            throw new PreconditionFailedException(name, current, expected);
+        }
+    }
+
+    /** Makes {@code after} the durable state; on failure the in-memory state is left untouched. */
+    private void commit(TreeMap<String, EgressPolicy> after, long version, ChangeRecord change) {
+        try {
+            log.append(change);
+            writeState(after, version);
+        } catch (IOException e) {
+            throw new UncheckedIOException("policy store write failed, nothing was applied", e);
+        }
+        policies.clear();
+        policies.putAll(after);
+        resourceVersion = version;
+    }
+
+    private void writeState(TreeMap<String, EgressPolicy> after, long version) throws IOException {
+        ObjectNode root = json.createObjectNode();
+        root.put("resourceVersion", version);
+        ArrayNode items = root.putArray("policies");
+        after.values().forEach(p -> items.add(PolicyCodec.toTree(p)));
+        byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
+        Path tmp = dir.resolve(STATE_FILE + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(java.nio.ByteBuffer.wrap(bytes));
+            ch.force(true);
+        }
+        Files.move(tmp, state, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory(dir);
+    }
+
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    /** For tests: the state file's path. */
+    Path stateFile() {
+        return state;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.egret.controller.api;
+
+import io.restassured.specification.RequestSpecification;
+
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+
+/** Tokens from src/test/resources/tokens.txt and sample policies. */
+final class ApiFixtures {
+    static final String ADMIN = "test-admin-token-0123456789";
+    static final String VIEWER = "test-viewer-token-0123456789";
+    static final String NODE = "test-node-token-012345678901";
+
+    private ApiFixtures() {
+    }
+
+    static RequestSpecification as(String token) {
+        return given().header("Authorization", "Bearer " + token);
+    }
+
+    static String uniqueName(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    static String policyJson(String name, int port) {
+        return """
+                {"apiVersion":"egret.dev/v1","kind":"EgressPolicy","metadata":{"name":"%s"},
+                 "spec":{"mode":"enforce",
+                   "workloads":{"cgroupPaths":["system.slice/deploy-*.service"]},
+                   "egress":[{"toFQDNs":[{"matchPattern":"*.github.com"},{"matchName":"api.example.com"}],
+                              "toPorts":[{"port":%d,"protocol":"TCP"}]},
+                             {"toCIDR":["10.0.0.0/8","2001:db8::/32"]}],
+                   "deny":[{"toCIDR":["10.1.0.0/16"]}],
+                   "protects":["deploy.example.com"]}}
+                """.formatted(name, port);
+    }
+
+    static String policyYaml(String name) {
+        return """
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata:
+                  name: %s
+                spec:
+                  mode: audit
+                  egress:
+                    - toFQDNs:
+                        - matchPattern: "**.debian.org"
+                      toPorts:
+                        - port: 80
+                          endPort: 443
+                          protocol: TCP
+                  limits:
+                    memory: 512Mi
+                    cpu: 500m
+                    pids: 64
+                """.formatted(name);
+    }
+}
