@@ -1,23 +1,36 @@
 package dev.egret.controller;
 
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.file.Path;
 import java.util.Optional;
 
 /** The controller's own settings ({@code egret.*}). */
-@ConfigMapping(prefix = "egret")
-public interface ControllerConfig {
+@ApplicationScoped
+public class ControllerConfig {
 
     /** Where the embedded file store, change log and generated admin token live. */
-    @WithDefault("egret-data")
-    Path dataDir();
+    @ConfigProperty(name = "egret.data-dir", defaultValue = "egret-data")
+    Path dataDir;
 
     /** Lines {@code <token> <role> <subject>}; env {@code EGRET_TOKENS_FILE}. Absent: a generated admin token. */
-    Optional<Path> tokensFile();
+    @ConfigProperty(name = "egret.tokens-file")
+    Optional<Path> tokensFile;
 
     /** Largest request body accepted, in bytes. */
-    @WithDefault("1048576")
-    long maxBodyBytes();
+    @ConfigProperty(name = "egret.max-body-bytes", defaultValue = "1048576")
+    long maxBodyBytes;
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Optional<Path> tokensFile() {
+        return tokensFile;
+    }
+
+    public long maxBodyBytes() {
+        return maxBodyBytes;
+    }
 }

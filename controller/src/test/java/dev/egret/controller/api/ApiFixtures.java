@@ -1,5 +1,8 @@
 package dev.egret.controller.api;
 
+import io.restassured.RestAssured;
+import io.restassured.config.EncoderConfig;
+import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 
 import java.util.UUID;
@@ -16,7 +19,10 @@ final class ApiFixtures {
     }
 
     static RequestSpecification as(String token) {
-        return given().header("Authorization", "Bearer " + token);
+        return given().config(RestAssured.config().encoderConfig(EncoderConfig.encoderConfig()
+                        .encodeContentTypeAs("application/yaml", ContentType.TEXT)
+                        .encodeContentTypeAs("text/plain", ContentType.TEXT)))
+                .header("Authorization", "Bearer " + token);
     }
 
     static String uniqueName(String prefix) {

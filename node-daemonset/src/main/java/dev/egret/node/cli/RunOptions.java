@@ -1,0 +1,65 @@
+package dev.egret.node.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The arguments of {@code egret run --policy FILE [--mode audit|enforce] [--audit-log FILE] -- CMD [ARGS...]}.
+ *
+ * @param policyFile the policy to run under
+ * @param mode       overrides the policy's mode when present ("audit" or "enforce")
+ * @param auditLog   where to write one JSON line per event, when present
+ * @param pinDir     the bpffs directory of the pinned datapath
+ * @param command    the command and its arguments
+ */
+public record RunOptions(Path policyFile, Optional<String> mode, Optional<Path> auditLog, Path pinDir, List<String> command) {
+
+    public static final Path DEFAULT_PIN_DIR = Path.of("/sys/fs/bpf/egret");
+
+    public RunOptions {
+        if (policyFile == null) {
+            throw new UsageException("--policy FILE is required");
+        }
+        mode.ifPresent(m -> {
+            if (!m.equals("audit") && !m.equals("enforce")) {
+                throw new UsageException("--mode must be audit or enforce, not '" + m + "'");
+            }
+        });
+        if (command == null || command.isEmpty()) {
+            throw new UsageException("give the command to run after --");
+        }
+        command = List.copyOf(command);
+    }
+
+    public static RunOptions parse(List<String> args) {
+        Path policy = null;
+        String mode = null;
+        Path audit = null;
+        Path pinDir = DEFAULT_PIN_DIR;
+        List<String> command = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "--" -> {
+                    command.addAll(args.subList(i + 1, args.size()));
+                    i = args.size();
+                }
+                case "--policy" -> policy = Path.of(value(args, ++i, a));
+                case "--mode" -> mode = value(args, ++i, a);
+                case "--audit-log" -> audit = Path.of(value(args, ++i, a));
+                case "--pin-dir" -> pinDir = Path.of(value(args, ++i, a));
+                default -> throw new UsageException("unknown option '" + a + "' (the command goes after --)");
+            }
+        }
+        return new RunOptions(policy, Optional.ofNullable(mode), Optional.ofNullable(audit), pinDir, command);
+    }
+
+    static String value(List<String> args, int i, String option) {
+        if (i >= args.size() || args.get(i).startsWith("--")) {
+            throw new UsageException(option + " needs a value");
+        }
+        return args.get(i);
+    }
+}
