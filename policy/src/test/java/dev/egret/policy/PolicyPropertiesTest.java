@@ -1,0 +1,111 @@
+package dev.egret.policy;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Properties of name matching and validation over generated names, patterns and documents. */
+class PolicyPropertiesTest {
+
+    @Provide
+    Arbitrary<String> labels() {
+        return Arbitraries.strings().withChars("abcdefghijklmnopqrstuvwxyz0123456789-_").ofMinLength(1).ofMaxLength(12);
+    }
+
+    @Provide
+    Arbitrary<String> names() {
+        return labels().list().ofMinSize(1).ofMaxSize(5).map(l -> String.join(".", l));
+    }
+
+    @Property
+    void aNameMatchesItselfInAnyCase(@ForAll("names") String name) {
+        NamePattern p = NamePattern.exact(name);
+        assertTrue(p.matches(name));
+        assertTrue(p.matches(name.toUpperCase() + "."));
+    }
+
+    @Property
+    void doubleStarMatchesEverySubdomainButNotTheParent(@ForAll("names") String parent, @ForAll("names") String sub) {
+        NamePattern p = NamePattern.compile("**." + parent);
+        assertTrue(p.matches(sub + "." + parent));
+        assertFalse(p.matches(parent));
+    }
+
+    @Property
+    void singleStarNeverSpansTwoLabels(@ForAll("names") String parent, @ForAll("labels") String a, @ForAll("labels") String b) {
+        NamePattern p = NamePattern.compile("*." + parent);
+        assertTrue(p.matches(a + "." + parent));
+        assertFalse(p.matches(a + "." + b + "." + parent));
+        assertFalse(p.matches(parent));
+    }
+
+    @Property
+    void labelBoundariesHold(@ForAll("names") String name, @ForAll("labels") String glued) {
+        assertFalse(NamePattern.exact(name).matches(glued + name));
+        assertFalse(NamePattern.compile("*." + name).matches(glued + name));
+        assertFalse(NamePattern.compile("**." + name).matches(glued + name));
+        assertFalse(NamePattern.exact(name).matches(name + glued));
+    }
+
+    @Property
+    void matcherAgreesWithPatternsOneByOne(@ForAll("patternLists") List<String> patterns, @ForAll("names") String name) {
+        List<FqdnSelector> sel = patterns.stream().map(FqdnSelector::pattern).toList();
+        Integer expected = null;
+        for (int i = 0; i < sel.size(); i++) {
+            if (sel.get(i).compile().matches(name)) {
+                expected = i;
+                break;
+            }
+        }
+        assertTrue(java.util.Objects.equals(expected, FqdnMatcher.of(sel).firstMatch(name).orElse(null)));
+    }
+
+    @Provide
+    Arbitrary<List<String>> patternLists() {
+        Arbitrary<String> pattern = Combinators.combine(
+                Arbitraries.of("", "*.", "**.", "a*.", "*b."), labels().list().ofMinSize(1).ofMaxSize(3))
+                .as((prefix, l) -> prefix + String.join(".", l));
+        return pattern.list().ofMinSize(1).ofMaxSize(20);
+    }
+
+    @Property(tries = 2000)
+    void randomPatternsEitherCompileOrFailCleanly(@ForAll String junk) {
+        try {
+            NamePattern p = NamePattern.compile(junk);
+            p.matches("a.example.com");
+        } catch (IllegalArgumentException expected) {
+            // the only allowed failure
+        }
+    }
+
+    @Property(tries = 2000)
+    void randomDocumentsNeverThrowAnythingButValidation(@ForAll("documents") String doc) {
+        try {
+            PolicyCodec.parseYaml(doc);
+        } catch (PolicyValidationException expected) {
+            assertFalse(expected.violations().isEmpty());
+        }
+        try {
+            PolicyCodec.parseJson(doc);
+        } catch (PolicyValidationException expected) {
+            assertFalse(expected.violations().isEmpty());
+        }
+    }
+
+    @Provide
+    Arbitrary<String> documents() {
+        String base = PolicyCodecTest.FULL;
+        Arbitrary<String> mutated = Combinators.combine(Arbitraries.integers().between(0, base.length() - 1),
+                Arbitraries.integers().between(0, 20), Arbitraries.strings().ofMaxLength(8))
+                .as((at, cut, insert) -> base.substring(0, at) + insert + base.substring(Math.min(base.length(), at + cut)));
+        return Arbitraries.oneOf(mutated, Arbitraries.strings().ofMaxLength(200));
+    }
+}
