@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The contract between Egret's eBPF programs and its Java node agent: map keys and values, event records,
+ * verdicts and constants. Java mirrors these layouts in dev.egret.node.datapath.KernelContract, and a test
+ * checks them against this object's BTF. Multi-byte integers are host order (little-endian on x86_64) except
+ * addresses and ports, which are network order.
+ */
+#ifndef EGRET_H
+#define EGRET_H
+
+#include <linux/types.h>
+
+#define EGRET_MAX_PORT_RANGES 16
+#define EGRET_COMM_LEN 16
+#define EGRET_MAX_ANCESTORS 8
+
+/* workload modes */
+#define EGRET_MODE_ENFORCE 0
+#define EGRET_MODE_AUDIT 1
+
+/* workload flags */
+#define EGRET_WL_ALLOW_RAW 0x1        /* may open raw and packet sockets */
+#define EGRET_WL_REPORT_ALLOWED 0x2   /* emit an event for allowed connects too (egret run's summary) */
+
+/* verdicts in events */
+#define EGRET_VERDICT_ALLOW 0
+#define EGRET_VERDICT_DENY 1
+#define EGRET_VERDICT_AUDIT_DENY 2
+
+/* reasons in events */
+#define EGRET_REASON_ALLOW_RULE 0
+#define EGRET_REASON_LEARNED 1
+#define EGRET_REASON_DENY_RULE 2
+#define EGRET_REASON_DEFAULT_DENY 3
+#define EGRET_REASON_RAW_SOCKET 4
+
+/* hooks in events */
+#define EGRET_HOOK_CONNECT4 1
+#define EGRET_HOOK_CONNECT6 2
+#define EGRET_HOOK_SENDMSG4 3
+#define EGRET_HOOK_SENDMSG6 4
+#define EGRET_HOOK_SKB 5
+#define EGRET_HOOK_SOCK_CREATE 6
+
+/* port range protocol: a range with EGRET_PROTO_ALL covers every protocol (a rule without toPorts) */
+#define EGRET_PROTO_ANY 0   /* TCP and UDP */
+#define EGRET_PROTO_TCP 6
+#define EGRET_PROTO_UDP 17
+#define EGRET_PROTO_ALL 255
+
+/* indexes into the stats array */
+#define EGRET_STAT_EVENTS_LOST 0
+#define EGRET_STAT_MAX 4
+
+struct egret_workload {
+	__u32 slot;   /* policy slot: keys of the rule maps */
+	__u8 mode;    /* EGRET_MODE_* */
+	__u8 flags;   /* EGRET_WL_* */
+	__u16 pad;
+};
+
+struct egret_port_range {
+	__u16 lo;     /* host order */
+	__u16 hi;
+	__u8 proto;   /* EGRET_PROTO_* */
+	__u8 pad[3];
+};
+
+/* The value of a rule-map entry: every port range of every rule whose prefix covers this one. */
+struct egret_rule {
+	__u32 count;
+	struct egret_port_range ranges[EGRET_MAX_PORT_RANGES];
+};
+
+/* LPM keys: prefixlen counts the 32 slot bits plus the address prefix. */
+struct egret_lpm4_key {
+	__u32 prefixlen;
+	__u32 slot;       /* network order, so that it is the leading bits of the prefix */
+	__u8 addr[4];
+};
+
+struct egret_lpm6_key {
+	__u32 prefixlen;
+	__u32 slot;       /* network order */
+	__u8 addr[16];
+};
+
+/* An IP learned by the DNS proxy for one policy slot; IPv4 as ::ffff:a.b.c.d. */
+struct egret_learned_key {
+	__u32 slot;
+	__u8 addr[16];
+};
+
+struct egret_learned {
+	__u64 expires_ns;  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	struct egret_rule ports;
+};
+
+struct egret_counters {
+	__u64 egress_bytes;
+	__u64 egress_packets;
+	__u64 allowed;
+	__u64 denied;
+	__u64 audited;
+};
+
+struct egret_event {
+	__u64 ts_ns;
+	__u64 cgroup_id;
+	__u32 pid;
+	__u32 slot;
+	char comm[EGRET_COMM_LEN];
+	__u8 addr[16];     /* IPv4 as ::ffff:a.b.c.d */
+	__u16 port;        /* host order */
+	__u8 family;       /* 4 or 6 */
+	__u8 proto;        /* IPPROTO_* */
+	__u8 hook;         /* EGRET_HOOK_* */
+	__u8 verdict;      /* EGRET_VERDICT_* */
+	__u8 reason;       /* EGRET_REASON_* */
+	__u8 pad;
+};
+
+#endif

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* TCP connects and connected UDP over IPv4. */
+#include "sock_addr.h"
+
+SEC("cgroup/connect4")
+int egret_connect4(struct bpf_sock_addr *ctx)
+{
+	return egret_sock_addr4(ctx, EGRET_HOOK_CONNECT4);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
