@@ -1,0 +1,159 @@
+package dev.egret.libbpf;
+
+import dev.egret.libbpf.internal.Fd;
+import dev.egret.libbpf.internal.Syscalls;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A BPF map held by its own file descriptor. Keys and values are the raw bytes of the kernel's structs.
+ * Thread-safe: each call is one syscall.
+ */
+public final class BpfMap implements AutoCloseable {
+    /** {@code BPF_ANY}: create or replace. */
+    public static final long ANY = 0;
+    /** {@code BPF_NOEXIST}: create only. */
+    public static final long NOEXIST = 1;
+    /** {@code BPF_EXIST}: replace only. */
+    public static final long EXIST = 2;
+
+    private final String name;
+    private final Fd fd;
+    private final int keySize;
+    private final int valueSize;
+    private final int maxEntries;
+    private final int type;
+
+    private BpfMap(String name, int fd) {
+        this.name = name;
+        this.fd = new Fd(fd);
+        int[] info;
+        try {
+            info = Syscalls.mapInfo(fd);
+        } catch (RuntimeException e) {
+            this.fd.close();
+            throw e;
+        }
+        this.type = info[0];
+        this.keySize = info[2];
+        this.valueSize = info[3];
+        this.maxEntries = info[4];
+    }
+
+    /** Opens a pinned map; the returned object owns a new file descriptor. */
+    public static BpfMap openPinned(String name, Path pin) {
+        return new BpfMap(name, Syscalls.objGet(pin));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int keySize() {
+        return keySize;
+    }
+
+    public int valueSize() {
+        return valueSize;
+    }
+
+    public int maxEntries() {
+        return maxEntries;
+    }
+
+    public int type() {
+        return type;
+    }
+
+    /** Creates or replaces an entry; a full map surfaces as a {@link BpfException} with {@link BpfException#isMapFull()}. */
+    public void put(byte[] key, byte[] value) {
+        put(key, value, ANY);
+    }
+
+    public void put(byte[] key, byte[] value, long flags) {
+        check(key, keySize, "key");
+        check(value, valueSize, "value");
+        try {
+            Syscalls.mapUpdate(fd.get(), key, value, flags);
+        } catch (BpfException e) {
+            throw new BpfException("update of map " + name, e.errno());
+        }
+    }
+
+    public Optional<byte[]> get(byte[] key) {
+        check(key, keySize, "key");
+        return Optional.ofNullable(Syscalls.mapLookup(fd.get(), key, valueSize));
+    }
+
+    /** True when the key was present. */
+    public boolean delete(byte[] key) {
+        check(key, keySize, "key");
+        return Syscalls.mapDelete(fd.get(), key);
+    }
+
+    /** Every key, in the map's iteration order. */
+    public List<byte[]> keys() {
+        List<byte[]> keys = new ArrayList<>();
+        byte[] k = Syscalls.mapNextKey(fd.get(), null, keySize);
+        while (k != null) {
+            keys.add(k);
+            k = Syscalls.mapNextKey(fd.get(), k, keySize);
+        }
+        return keys;
+    }
+
+    /** Every entry; entries deleted concurrently are skipped. */
+    public Map<Key, byte[]> entries() {
+        Map<Key, byte[]> out = new LinkedHashMap<>();
+        for (byte[] k : keys()) {
+            get(k).ifPresent(v -> out.put(new Key(k), v));
+        }
+        return out;
+    }
+
+    public int size() {
+        return keys().size();
+    }
+
+    int fdForRingBuffer() {
+        return fd.get();
+    }
+
+    public void pin(Path path) {
+        Syscalls.objPin(fd.get(), path);
+    }
+
+    @Override
+    public void close() {
+        fd.close();
+    }
+
+    private void check(byte[] b, int size, String what) {
+        if (b.length != size) {
+            throw new IllegalArgumentException(name + ": " + what + " has " + b.length + " bytes, the map wants " + size);
+        }
+    }
+
+    /** Map keys as values: byte arrays with equality. */
+    public record Key(byte[] bytes) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && java.util.Arrays.equals(bytes, k.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public String toString() {
+            return java.util.HexFormat.of().formatHex(bytes);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.egret.libbpf.internal;
+
+import dev.egret.libbpf.BpfException;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+
+/** Thin typed wrappers over the fd-level calls; all native memory stays in here. */
+public final class Syscalls {
+    private Syscalls() {
+    }
+
+    public static int objGet(Path pin) {
+        try (Arena a = Arena.ofConfined()) {
+            return Native.check("bpf_obj_get(" + pin + ")", (int) Native.OBJ_GET.invokeExact(a.allocateFrom(pin.toString())));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    public static void objPin(int fd, Path pin) {
+        try (Arena a = Arena.ofConfined()) {
+            Native.check("bpf_obj_pin(" + pin + ")", (int) Native.OBJ_PIN.invokeExact(fd, a.allocateFrom(pin.toString())));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    public static int linkCreate(int progFd, int targetFd, int attachType) {
+        try {
+            return Native.check("bpf_link_create", (int) Native.LINK_CREATE.invokeExact(progFd, targetFd, attachType,
+                    MemorySegment.NULL));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    public static void linkDetach(int linkFd) {
+        try {
+            Native.check("bpf_link_detach", (int) Native.LINK_DETACH.invokeExact(linkFd));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** {@code {type, id, key_size, value_size, max_entries, map_flags}} of a map. */
+    public static int[] mapInfo(int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = a.allocate(40);
+            MemorySegment len = a.allocate(ValueLayout.JAVA_INT);
+            len.set(ValueLayout.JAVA_INT, 0, 40);
+            Native.check("bpf_obj_get_info_by_fd", (int) Native.OBJ_INFO.invokeExact(fd, info, len));
+            int[] out = new int[6];
+            for (int i = 0; i < 6; i++) {
+                out[i] = info.get(ValueLayout.JAVA_INT, i * 4L);
+            }
+            return out;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    public static void mapUpdate(int fd, byte[] key, byte[] value, long flags) {
+        try (Arena a = Arena.ofConfined()) {
+            Native.check("bpf_map_update_elem", (int) Native.MAP_UPDATE.invokeExact(fd, copy(a, key), copy(a, value), flags));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** The value, or null when the key is absent. */
+    public static byte[] mapLookup(int fd, byte[] key, int valueSize) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(Math.max(1, valueSize));
+            int rc = (int) Native.MAP_LOOKUP.invokeExact(fd, copy(a, key), v);
+            if (rc == -BpfException.ENOENT) {
+                return null;
+            }
+            Native.check("bpf_map_lookup_elem", rc);
+            return v.asSlice(0, valueSize).toArray(ValueLayout.JAVA_BYTE);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** True when the key was there. */
+    public static boolean mapDelete(int fd, byte[] key) {
+        try (Arena a = Arena.ofConfined()) {
+            int rc = (int) Native.MAP_DELETE.invokeExact(fd, copy(a, key));
+            if (rc == -BpfException.ENOENT) {
+                return false;
+            }
+            Native.check("bpf_map_delete_elem", rc);
+            return true;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** The key after {@code key} (the first key when null), or null at the end. */
+    public static byte[] mapNextKey(int fd, byte[] key, int keySize) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment next = a.allocate(keySize);
+            MemorySegment cur = key == null ? MemorySegment.NULL : copy(a, key);
+            int rc = (int) Native.MAP_NEXT_KEY.invokeExact(fd, cur, next);
+            if (rc == -BpfException.ENOENT) {
+                return null;
+            }
+            Native.check("bpf_map_get_next_key", rc);
+            return next.toArray(ValueLayout.JAVA_BYTE);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    private static MemorySegment copy(Arena a, byte[] bytes) {
+        MemorySegment s = a.allocate(Math.max(1, bytes.length));
+        MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        return s;
+    }
+}
