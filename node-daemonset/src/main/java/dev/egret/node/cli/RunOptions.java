@@ -11,12 +11,15 @@ import java.util.Optional;
  * @param policyFile the policy to run under
  * @param mode       overrides the policy's mode when present ("audit" or "enforce")
  * @param auditLog   where to write one JSON line per event, when present
- * @param pinDir     the bpffs directory of the pinned datapath
+ * @param pinDir     the bpffs directory under which the run pins its programs and maps
+ * @param cgroupParent the parent of the workload cgroup, relative to the cgroup2 root
  * @param command    the command and its arguments
  */
-public record RunOptions(Path policyFile, Optional<String> mode, Optional<Path> auditLog, Path pinDir, List<String> command) {
+public record RunOptions(Path policyFile, Optional<String> mode, Optional<Path> auditLog, Path pinDir, String cgroupParent,
+                         List<String> command) {
 
     public static final Path DEFAULT_PIN_DIR = Path.of("/sys/fs/bpf/egret");
+    public static final String DEFAULT_CGROUP_PARENT = "egret";
 
     public RunOptions {
         if (policyFile == null) {
@@ -38,6 +41,7 @@ public record RunOptions(Path policyFile, Optional<String> mode, Optional<Path> 
         String mode = null;
         Path audit = null;
         Path pinDir = DEFAULT_PIN_DIR;
+        String parent = DEFAULT_CGROUP_PARENT;
         List<String> command = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -50,10 +54,11 @@ public record RunOptions(Path policyFile, Optional<String> mode, Optional<Path> 
                 case "--mode" -> mode = value(args, ++i, a);
                 case "--audit-log" -> audit = Path.of(value(args, ++i, a));
                 case "--pin-dir" -> pinDir = Path.of(value(args, ++i, a));
+                case "--cgroup-parent" -> parent = value(args, ++i, a);
                 default -> throw new UsageException("unknown option '" + a + "' (the command goes after --)");
             }
         }
-        return new RunOptions(policy, Optional.ofNullable(mode), Optional.ofNullable(audit), pinDir, command);
+        return new RunOptions(policy, Optional.ofNullable(mode), Optional.ofNullable(audit), pinDir, parent, command);
     }
 
     static String value(List<String> args, int i, String option) {

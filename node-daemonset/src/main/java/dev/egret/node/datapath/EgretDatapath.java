@@ -1,0 +1,260 @@
+package dev.egret.node.datapath;
+
+import dev.egret.libbpf.BpfException;
+import dev.egret.libbpf.BpfLink;
+import dev.egret.libbpf.BpfMap;
+import dev.egret.libbpf.BpfObject;
+import dev.egret.libbpf.RingBuffer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The one owner of Egret's kernel state: loads and attaches the programs (or adopts what is pinned), and makes
+ * every map write. Writes are serialized here. Closing releases this process's handles; the pinned links and maps
+ * keep enforcing until {@link #uninstall(Path)}.
+ */
+public final class EgretDatapath implements AutoCloseable {
+    private final DatapathConfig config;
+    private final Map<String, BpfMap> maps = new LinkedHashMap<>();
+    private final boolean adopted;
+
+    private EgretDatapath(DatapathConfig config, boolean adopted) {
+        this.config = config;
+        this.adopted = adopted;
+    }
+
+    /** Adopts the pinned datapath in {@code pinDir}, loading and attaching whatever is missing. */
+    public static EgretDatapath open(DatapathConfig config) {
+        Bpffs.ensureMounted(config.pinDir());
+        try {
+            Files.createDirectories(config.pinDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create pin directory " + config.pinDir(), e);
+        }
+        boolean adopted = true;
+        Path objects = null;
+        try {
+            for (Programs.Program p : Programs.ALL) {
+                if (Files.exists(linkPin(config.pinDir(), p))) {
+                    continue;
+                }
+                adopted = false;
+                if (objects == null) {
+                    objects = extractObjects();
+                }
+                loadAndAttach(config, objects.resolve(p.object() + ".bpf.o"), p);
+            }
+        } finally {
+            deleteTree(objects);
+        }
+        EgretDatapath d = new EgretDatapath(config, adopted);
+        try {
+            for (String m : Programs.MAPS) {
+                d.maps.put(m, BpfMap.openPinned(m, config.pinDir().resolve(m)));
+            }
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        return d;
+    }
+
+    private static void loadAndAttach(DatapathConfig config, Path object, Programs.Program p) {
+        try (BpfObject obj = BpfObject.open(object, config.pinDir())) {
+            config.mapSizes().forEach(obj::maxEntries);
+            obj.load();
+            Path progPin = config.pinDir().resolve("prog_" + p.name());
+            Files.deleteIfExists(progPin);
+            obj.pinProgram(p.name(), progPin);
+            try (BpfLink link = obj.attach(p.name(), config.attachCgroup(), p.attach())) {
+                link.pin(linkPin(config.pinDir(), p));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Path linkPin(Path pinDir, Programs.Program p) {
+        return pinDir.resolve("link_" + p.name());
+    }
+
+    /** True when every program was already attached and pinned (nothing was loaded now). */
+    public boolean adopted() {
+        return adopted;
+    }
+
+    public DatapathConfig config() {
+        return config;
+    }
+
+    /** Makes the rule tries hold exactly {@code policy}'s entries for its slot, by difference. */
+    public synchronized void applyPolicy(CompiledPolicy policy) {
+        int slot = policy.slot();
+        reconcile(KernelContract.MAP_ALLOW4, policy.allow4(), slot);
+        reconcile(KernelContract.MAP_ALLOW6, policy.allow6(), slot);
+        reconcile(KernelContract.MAP_DENY4, policy.deny4(), slot);
+        reconcile(KernelContract.MAP_DENY6, policy.deny6(), slot);
+    }
+
+    private void reconcile(String map, Map<BpfMap.Key, byte[]> desired, int slot) {
+        BpfMap m = maps.get(map);
+        Map<BpfMap.Key, byte[]> current = new HashMap<>();
+        m.entries().forEach((k, v) -> {
+            if (LpmKeys.slotOf(k.bytes()) == slot) {
+                current.put(k, v);
+            }
+        });
+        MapDiff.between(current, desired, k -> true).applyTo(m);
+    }
+
+    /** Removes every rule and learned entry of a slot (after its workloads are unbound). */
+    public synchronized void removeSlot(int slot) {
+        for (String m : List.of(KernelContract.MAP_ALLOW4, KernelContract.MAP_ALLOW6, KernelContract.MAP_DENY4,
+                KernelContract.MAP_DENY6)) {
+            reconcile(m, Map.of(), slot);
+        }
+        BpfMap learned = maps.get(KernelContract.MAP_LEARNED);
+        for (byte[] k : learned.keys()) {
+            if (ByteBuffer.wrap(k).order(ByteOrder.nativeOrder()).getInt() == slot) {
+                learned.delete(k);
+            }
+        }
+    }
+
+    /** Polices a cgroup (and its descendants) with a slot; creates its counters. */
+    public synchronized void bindWorkload(long cgroupId, WorkloadEntry entry) {
+        byte[] key = WorkloadEntry.key(cgroupId);
+        maps.get(KernelContract.MAP_COUNTERS).putIfAbsent(key, Counters.zero());
+        maps.get(KernelContract.MAP_WORKLOADS).put(key, entry.encode());
+    }
+
+    public synchronized void unbindWorkload(long cgroupId) {
+        byte[] key = WorkloadEntry.key(cgroupId);
+        maps.get(KernelContract.MAP_WORKLOADS).delete(key);
+        maps.get(KernelContract.MAP_COUNTERS).delete(key);
+    }
+
+    public Map<Long, WorkloadEntry> workloads() {
+        Map<Long, WorkloadEntry> out = new LinkedHashMap<>();
+        maps.get(KernelContract.MAP_WORKLOADS).entries()
+                .forEach((k, v) -> out.put(WorkloadEntry.cgroupIdOf(k.bytes()), WorkloadEntry.decode(v)));
+        return out;
+    }
+
+    /** Slots in use by bound workloads. */
+    public Set<Integer> usedSlots() {
+        Set<Integer> s = new TreeSet<>();
+        workloads().values().forEach(w -> s.add(w.slot()));
+        return s;
+    }
+
+    public Counters counters(long cgroupId) {
+        return maps.get(KernelContract.MAP_COUNTERS).get(WorkloadEntry.key(cgroupId)).map(Counters::decode)
+                .orElse(Counters.ZERO);
+    }
+
+    /** Allows an address for a slot until its deadline; a full map throws (the caller must not release the answer). */
+    public void learn(LearnedIp ip) {
+        maps.get(KernelContract.MAP_LEARNED).put(ip.key(), ip.value());
+    }
+
+    public void forget(LearnedIp ip) {
+        maps.get(KernelContract.MAP_LEARNED).delete(ip.key());
+    }
+
+    public long eventsLost() {
+        byte[] idx = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(KernelContract.STAT_EVENTS_LOST).array();
+        return maps.get(KernelContract.MAP_STATS).get(idx)
+                .map(v -> ByteBuffer.wrap(v).order(ByteOrder.nativeOrder()).getLong()).orElse(0L);
+    }
+
+    /** Entries and capacity of each map with entries (the event ring and the stats array excluded). */
+    public Map<String, long[]> usage() {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, BpfMap> e : maps.entrySet()) {
+            if (e.getKey().equals(KernelContract.MAP_EVENTS) || e.getKey().equals(KernelContract.MAP_STATS)) {
+                continue;
+            }
+            out.put(e.getKey(), new long[]{e.getValue().size(), e.getValue().maxEntries()});
+        }
+        return out;
+    }
+
+    /** A reader of the event ring; poll it from one thread. */
+    public RingBuffer events(Consumer<EgressEvent> consumer) {
+        return new RingBuffer(maps.get(KernelContract.MAP_EVENTS), b -> consumer.accept(EgressEvent.decode(b)));
+    }
+
+    @Override
+    public synchronized void close() {
+        maps.values().forEach(BpfMap::close);
+        maps.clear();
+    }
+
+    /** Detaches every program and removes every pin under {@code pinDir}. */
+    public static void uninstall(Path pinDir) {
+        if (!Files.isDirectory(pinDir)) {
+            return;
+        }
+        for (Programs.Program p : Programs.ALL) {
+            Path pin = linkPin(pinDir, p);
+            if (Files.exists(pin)) {
+                try (BpfLink link = BpfLink.openPinned(pin)) {
+                    link.detach();
+                } catch (BpfException e) {
+                    if (e.errno() != BpfException.ENOENT) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        deleteTree(pinDir);
+    }
+
+    private static Path extractObjects() {
+        try {
+            Path dir = Files.createTempDirectory("egret-bpf");
+            for (Programs.Program p : Programs.ALL) {
+                String res = "/bpf/" + p.object() + ".bpf.o";
+                try (InputStream in = EgretDatapath.class.getResourceAsStream(res)) {
+                    if (in == null) {
+                        throw new IllegalStateException("BPF object " + res + " is not on the classpath (build bpf/)");
+                    }
+                    Files.copy(in, dir.resolve(p.object() + ".bpf.o"), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot extract BPF objects", e);
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + dir, e);
+        }
+    }
+}

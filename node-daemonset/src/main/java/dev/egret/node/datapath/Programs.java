@@ -1,0 +1,26 @@
+package dev.egret.node.datapath;
+
+import dev.egret.libbpf.AttachType;
+
+import java.util.List;
+
+/** The compiled objects, their programs and where each attaches. */
+final class Programs {
+    record Program(String object, String name, AttachType attach) {
+    }
+
+    static final List<Program> ALL = List.of(
+            new Program("connect4", "egret_connect4", AttachType.CGROUP_INET4_CONNECT),
+            new Program("connect6", "egret_connect6", AttachType.CGROUP_INET6_CONNECT),
+            new Program("sendmsg4", "egret_sendmsg4", AttachType.CGROUP_UDP4_SENDMSG),
+            new Program("sendmsg6", "egret_sendmsg6", AttachType.CGROUP_UDP6_SENDMSG),
+            new Program("sock_create", "egret_sock_create", AttachType.CGROUP_INET_SOCK_CREATE),
+            new Program("skb_egress", "egret_skb_egress", AttachType.CGROUP_INET_EGRESS));
+
+    static final List<String> MAPS = List.of(KernelContract.MAP_WORKLOADS, KernelContract.MAP_ALLOW4,
+            KernelContract.MAP_DENY4, KernelContract.MAP_ALLOW6, KernelContract.MAP_DENY6, KernelContract.MAP_LEARNED,
+            KernelContract.MAP_COUNTERS, KernelContract.MAP_STATS, KernelContract.MAP_EVENTS);
+
+    private Programs() {
+    }
+}

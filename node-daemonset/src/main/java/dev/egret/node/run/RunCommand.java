@@ -1,0 +1,215 @@
+package dev.egret.node.run;
+
+import dev.egret.libbpf.RingBuffer;
+import dev.egret.node.cgroup.CgroupLimits;
+import dev.egret.node.cgroup.CgroupMounts;
+import dev.egret.node.cgroup.CgroupUsage;
+import dev.egret.node.cgroup.WorkloadCgroup;
+import dev.egret.node.cli.RunOptions;
+import dev.egret.node.datapath.DatapathConfig;
+import dev.egret.node.datapath.EgressEvent;
+import dev.egret.node.datapath.EgretDatapath;
+import dev.egret.node.datapath.PolicyCompiler;
+import dev.egret.node.datapath.WorkloadEntry;
+import dev.egret.policy.Decision;
+import dev.egret.policy.Destination;
+import dev.egret.policy.EgressPolicy;
+import dev.egret.policy.Mode;
+import dev.egret.policy.PolicyDecider;
+import dev.egret.policy.Protocol;
+import dev.egret.policy.Verdict;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * {@code egret run}: runs a command in a fresh cgroup under a policy, enforced by its own pinned programs attached
+ * to that cgroup, and reports every destination the command tried. Refuses to run the command if it cannot enforce.
+ */
+public final class RunCommand {
+    /** Exit code when the command could not be started under the policy. */
+    public static final int CANNOT_ENFORCE = 125;
+    static final int SLOT = 1;
+    private static final String JOIN_AND_EXEC =
+            "for f in $EGRET_CGROUP_PROCS; do echo $$ > \"$f\" || exit 125; done; unset EGRET_CGROUP_PROCS; exec \"$@\"";
+
+    private final RunOptions options;
+    private final PrintStream err;
+
+    public RunCommand(RunOptions options, PrintStream err) {
+        this.options = options;
+        this.err = err;
+    }
+
+    public int run() {
+        EgressPolicy policy;
+        try {
+            policy = Policies.read(options.policyFile());
+            if (options.mode().isPresent()) {
+                policy = Policies.withMode(policy, options.mode().get().equals("audit") ? Mode.AUDIT : Mode.ENFORCE);
+            }
+        } catch (RuntimeException e) {
+            err.println("egret: invalid policy " + options.policyFile() + ": " + e.getMessage());
+            return 2;
+        }
+        String name = "run-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 6);
+        WorkloadCgroup cgroup = null;
+        EgretDatapath datapath = null;
+        java.nio.file.Path pinDir = options.pinDir().resolve(name);
+        try {
+            CgroupMounts mounts = CgroupMounts.fromProc();
+            cgroup = WorkloadCgroup.create(mounts, options.cgroupParent(), name, CgroupLimits.of(policy.spec().limits()));
+            datapath = EgretDatapath.open(new DatapathConfig(pinDir, cgroup.path(), java.util.Map.of()));
+            datapath.applyPolicy(PolicyCompiler.compile(policy, SLOT));
+            datapath.bindWorkload(cgroup.id(), new WorkloadEntry(SLOT, policy.spec().mode() == Mode.AUDIT, false, true));
+        } catch (RuntimeException e) {
+            err.println("egret: cannot enforce the policy, not running the command: " + e.getMessage());
+            cleanup(datapath, pinDir, cgroup);
+            return CANNOT_ENFORCE;
+        }
+        try {
+            return supervise(policy, name, cgroup, datapath);
+        } finally {
+            cleanup(datapath, pinDir, cgroup);
+        }
+    }
+
+    private int supervise(EgressPolicy policy, String name, WorkloadCgroup cgroup, EgretDatapath datapath) {
+        DestinationSummary summary = new DestinationSummary();
+        BufferedWriter audit = null;
+        List<String> auditErrors = new ArrayList<>();
+        try {
+            if (options.auditLog().isPresent()) {
+                audit = Files.newBufferedWriter(options.auditLog().get(), StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+            }
+        } catch (IOException e) {
+            err.println("egret: cannot open audit log " + options.auditLog().get() + ": " + e.getMessage());
+            return CANNOT_ENFORCE;
+        }
+        BufferedWriter auditLog = audit;
+        long monoOffset = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+        EventSink sink = e -> {
+            Decision d = explain(policy, e);
+            String reason = d != null ? d.reason() : e.reason().text();
+            summary.add(e, reason);
+            if (auditLog != null) {
+                try {
+                    auditLog.write(EventJson.line(e, Instant.ofEpochSecond(0, e.monotonicNanos() + monoOffset), name,
+                            d != null ? d.rule() : e.reason().name().toLowerCase(), reason));
+                    auditLog.newLine();
+                } catch (IOException ex) {
+                    auditErrors.add(ex.getMessage());
+                }
+            }
+        };
+        int exit;
+        Process child;
+        try (RingBuffer events = datapath.events(sink::accept)) {
+            EventPump pump = new EventPump(events);
+            pump.start();
+            try {
+                ProcessBuilder pb = new ProcessBuilder();
+                List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", JOIN_AND_EXEC, "egret-run"));
+                cmd.addAll(options.command());
+                pb.command(cmd).inheritIO();
+                pb.environment().put("EGRET_CGROUP_PROCS",
+                        cgroup.procsFiles().stream().map(Object::toString).collect(Collectors.joining(" ")));
+                child = pb.start();
+                Signals.forwardTo(child);
+                exit = child.waitFor();
+            } catch (IOException e) {
+                err.println("egret: cannot start " + options.command().get(0) + ": " + e.getMessage());
+                exit = 127;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                exit = 130;
+            } finally {
+                pump.stopAndDrain();
+            }
+        }
+        CgroupUsage usage = cgroup.usage();
+        try {
+            if (auditLog != null) {
+                auditLog.close();
+            }
+        } catch (IOException e) {
+            auditErrors.add(e.getMessage());
+        }
+        printSummary(policy, summary, usage, datapath.eventsLost());
+        if (!auditErrors.isEmpty()) {
+            err.println("egret: audit log write failed: " + auditErrors.get(0));
+        }
+        return exit;
+    }
+
+    /** The rule that decided, computed again in user space from the policy for a readable reason. */
+    private static Decision explain(EgressPolicy policy, EgressEvent e) {
+        if (e.address() == null) {
+            return null;
+        }
+        Protocol proto = e.protocol() == 6 ? Protocol.TCP : e.protocol() == 17 ? Protocol.UDP : Protocol.ANY;
+        if (e.reason() == EgressEvent.Reason.LEARNED) {
+            return null;
+        }
+        return PolicyDecider.decide(policy, new Destination(null, e.address(), e.port(), proto));
+    }
+
+    private void printSummary(EgressPolicy policy, DestinationSummary summary, CgroupUsage usage, long lost) {
+        err.printf("egret: %s under policy %s (%s mode): %d allowed, %d denied, %d audit-denied%n",
+                String.join(" ", options.command()), policy.name(), policy.spec().mode().wireName(),
+                summary.total(Verdict.ALLOW), summary.total(Verdict.DENY), summary.total(Verdict.AUDIT_DENY));
+        err.print(summary.render());
+        if (usage.memoryBytes() >= 0 || usage.cpuSeconds() >= 0) {
+            err.printf("egret: resources: cpu %.2fs, memory %s (limit %s)%n", Math.max(0, usage.cpuSeconds()),
+                    bytes(usage.memoryBytes()), usage.memoryLimitBytes() < 0 ? "none" : bytes(usage.memoryLimitBytes()));
+        }
+        if (lost > 0) {
+            err.println("egret: warning: " + lost + " events were lost (ring buffer full); counts are incomplete");
+        }
+    }
+
+    private static String bytes(long b) {
+        return b < 0 ? "?" : b >= 1 << 20 ? (b >> 20) + "Mi" : b >= 1 << 10 ? (b >> 10) + "Ki" : b + "B";
+    }
+
+    private void cleanup(EgretDatapath datapath, java.nio.file.Path pinDir, WorkloadCgroup cgroup) {
+        List<String> problems = new ArrayList<>();
+        if (cgroup != null) {
+            try {
+                cgroup.terminate();
+            } catch (RuntimeException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (datapath != null) {
+            datapath.close();
+        }
+        try {
+            EgretDatapath.uninstall(pinDir);
+        } catch (RuntimeException e) {
+            problems.add(e.getMessage());
+        }
+        if (cgroup != null) {
+            try {
+                cgroup.close();
+            } catch (RuntimeException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        problems.forEach(p -> err.println("egret: cleanup: " + p));
+    }
+
+    /** Receives decoded events on the pump thread. */
+    interface EventSink {
+        void accept(EgressEvent e);
+    }
+}
