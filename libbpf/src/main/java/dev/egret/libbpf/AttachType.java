@@ -11,7 +11,9 @@ public enum AttachType {
     CGROUP_UDP4_RECVMSG(19),
     CGROUP_UDP6_RECVMSG(20),
     CGROUP_INET4_GETPEERNAME(29),
-    CGROUP_INET6_GETPEERNAME(30);
+    CGROUP_INET6_GETPEERNAME(30),
+    /** A per-cgroup LSM hook ({@code SEC("lsm_cgroup/...")}), kernel 6.0 or newer with the BPF LSM. */
+    LSM_CGROUP(43);
 
     private final int kernelValue;
 

@@ -85,6 +85,19 @@ public final class BpfMap implements AutoCloseable {
         }
     }
 
+    /** Creates an entry unless the key exists; true when it was created. */
+    public boolean putIfAbsent(byte[] key, byte[] value) {
+        try {
+            put(key, value, NOEXIST);
+            return true;
+        } catch (BpfException e) {
+            if (e.errno() == BpfException.EEXIST) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     public Optional<byte[]> get(byte[] key) {
         check(key, keySize, "key");
         return Optional.ofNullable(Syscalls.mapLookup(fd.get(), key, valueSize));

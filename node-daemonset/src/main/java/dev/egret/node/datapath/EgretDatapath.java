@@ -33,10 +33,12 @@ public final class EgretDatapath implements AutoCloseable {
     private final DatapathConfig config;
     private final Map<String, BpfMap> maps = new LinkedHashMap<>();
     private final boolean adopted;
+    private final List<String> unavailable;
 
-    private EgretDatapath(DatapathConfig config, boolean adopted) {
+    private EgretDatapath(DatapathConfig config, boolean adopted, List<String> unavailable) {
         this.config = config;
         this.adopted = adopted;
+        this.unavailable = List.copyOf(unavailable);
     }
 
     /** Adopts the pinned datapath in {@code pinDir}, loading and attaching whatever is missing. */
@@ -48,22 +50,35 @@ public final class EgretDatapath implements AutoCloseable {
             throw new UncheckedIOException("cannot create pin directory " + config.pinDir(), e);
         }
         boolean adopted = true;
+        List<String> unavailable = new java.util.ArrayList<>();
         Path objects = null;
         try {
             for (Programs.Program p : Programs.ALL) {
                 if (Files.exists(linkPin(config.pinDir(), p))) {
                     continue;
                 }
-                adopted = false;
                 if (objects == null) {
                     objects = extractObjects();
                 }
-                loadAndAttach(config, objects.resolve(p.object() + ".bpf.o"), p);
+                try {
+                    loadAndAttach(config, objects.resolve(p.object() + ".bpf.o"), p);
+                    adopted = false;
+                } catch (BpfException e) {
+                    if (!p.optional()) {
+                        throw e;
+                    }
+                    unavailable.add(p.name() + " (" + e.getMessage() + ")");
+                    try {
+                        Files.deleteIfExists(config.pinDir().resolve("prog_" + p.name()));
+                    } catch (IOException ignored) {
+                        // nothing pinned
+                    }
+                }
             }
         } finally {
             deleteTree(objects);
         }
-        EgretDatapath d = new EgretDatapath(config, adopted);
+        EgretDatapath d = new EgretDatapath(config, adopted, unavailable);
         try {
             for (String m : Programs.MAPS) {
                 d.maps.put(m, BpfMap.openPinned(m, config.pinDir().resolve(m)));
@@ -97,6 +112,11 @@ public final class EgretDatapath implements AutoCloseable {
     /** True when every program was already attached and pinned (nothing was loaded now). */
     public boolean adopted() {
         return adopted;
+    }
+
+    /** Optional programs this kernel would not load or attach, with the reason. */
+    public List<String> unavailable() {
+        return unavailable;
     }
 
     public DatapathConfig config() {

@@ -6,7 +6,11 @@ import java.util.List;
 
 /** The compiled objects, their programs and where each attaches. */
 final class Programs {
-    record Program(String object, String name, AttachType attach) {
+    /** @param optional a program whose hook this kernel may lack; the datapath works without it and says so */
+    record Program(String object, String name, AttachType attach, boolean optional) {
+        Program(String object, String name, AttachType attach) {
+            this(object, name, attach, false);
+        }
     }
 
     static final List<Program> ALL = List.of(
@@ -15,7 +19,8 @@ final class Programs {
             new Program("sendmsg4", "egret_sendmsg4", AttachType.CGROUP_UDP4_SENDMSG),
             new Program("sendmsg6", "egret_sendmsg6", AttachType.CGROUP_UDP6_SENDMSG),
             new Program("sock_create", "egret_sock_create", AttachType.CGROUP_INET_SOCK_CREATE),
-            new Program("skb_egress", "egret_skb_egress", AttachType.CGROUP_INET_EGRESS));
+            new Program("skb_egress", "egret_skb_egress", AttachType.CGROUP_INET_EGRESS),
+            new Program("lsm_socket", "egret_lsm_socket_create", AttachType.LSM_CGROUP, true));
 
     static final List<String> MAPS = List.of(KernelContract.MAP_WORKLOADS, KernelContract.MAP_ALLOW4,
             KernelContract.MAP_DENY4, KernelContract.MAP_ALLOW6, KernelContract.MAP_DENY6, KernelContract.MAP_LEARNED,

@@ -38,8 +38,12 @@ public final class RunCommand {
     /** Exit code when the command could not be started under the policy. */
     public static final int CANNOT_ENFORCE = 125;
     static final int SLOT = 1;
-    private static final String JOIN_AND_EXEC =
-            "for f in $EGRET_CGROUP_PROCS; do echo $$ > \"$f\" || exit 125; done; unset EGRET_CGROUP_PROCS; exec \"$@\"";
+    /**
+     * Joins the workload cgroup, then execs the command without CAP_NET_RAW in its bounding set: packet sockets
+     * bypass the inet hooks, and this holds even on kernels without the BPF LSM.
+     */
+    private static final String JOIN_AND_EXEC = "for f in $EGRET_CGROUP_PROCS; do echo $$ > \"$f\" || exit 125; done; "
+            + "unset EGRET_CGROUP_PROCS; exec setpriv --bounding-set -net_raw -- \"$@\"";
 
     private final RunOptions options;
     private final PrintStream err;
@@ -68,6 +72,10 @@ public final class RunCommand {
             CgroupMounts mounts = CgroupMounts.fromProc();
             cgroup = WorkloadCgroup.create(mounts, options.cgroupParent(), name, CgroupLimits.of(policy.spec().limits()));
             datapath = EgretDatapath.open(new DatapathConfig(pinDir, cgroup.path(), java.util.Map.of()));
+            if (!datapath.unavailable().isEmpty()) {
+                err.println("egret: note: optional hooks unavailable on this kernel: " + datapath.unavailable()
+                        + "; packet sockets are refused by dropping CAP_NET_RAW instead");
+            }
             datapath.applyPolicy(PolicyCompiler.compile(policy, SLOT));
             datapath.bindWorkload(cgroup.id(), new WorkloadEntry(SLOT, policy.spec().mode() == Mode.AUDIT, false, true));
         } catch (RuntimeException e) {

@@ -1,0 +1,208 @@
+package dev.egret.node.datapath;
+
+import dev.egret.libbpf.BpfException;
+import dev.egret.libbpf.RingBuffer;
+import dev.egret.node.cgroup.CgroupLimits;
+import dev.egret.node.cgroup.WorkloadCgroup;
+import dev.egret.node.testkit.InCgroup;
+import dev.egret.node.testkit.OpenFds;
+import dev.egret.node.testkit.Servers;
+import dev.egret.node.testkit.TestCgroups;
+import dev.egret.policy.EgressPolicy;
+import dev.egret.policy.PolicyCodec;
+import dev.egret.policy.Verdict;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real programs in the real kernel, a temporary cgroup per test, clients that really connect. */
+class DatapathKernelIT {
+    private TestCgroups env;
+    private WorkloadCgroup wl;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        env = new TestCgroups();
+        wl = env.workload("wl", CgroupLimits.NONE);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : closing.reversed()) {
+            c.close();
+        }
+        wl.close();
+        env.close();
+    }
+
+    private EgretDatapath open() {
+        EgretDatapath d = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()));
+        closing.add(d);
+        return d;
+    }
+
+    private Servers server(String bind) throws Exception {
+        Servers s = new Servers(bind);
+        closing.add(s);
+        return s;
+    }
+
+    private static EgressPolicy policy(String spec) {
+        return PolicyCodec.parseYaml("apiVersion: egret.dev/v1\nkind: EgressPolicy\nmetadata: {name: t}\nspec:\n" + spec);
+    }
+
+    private void enforce(EgretDatapath d, EgressPolicy p) {
+        d.applyPolicy(PolicyCompiler.compile(p, 7));
+        d.bindWorkload(wl.id(), new WorkloadEntry(7, p.spec().mode() == dev.egret.policy.Mode.AUDIT, false, false));
+    }
+
+    @Test
+    void allowedCidrAndPortPassEverythingElseFailsWithEperm() throws Exception {
+        Servers any = server("0.0.0.0");
+        Servers other = server("0.0.0.0");
+        EgretDatapath d = open();
+        enforce(d, policy("  egress: [{toCIDR: [127.0.0.1/32], toPorts: [{port: " + any.port() + ", protocol: TCP}]}]\n"));
+        String p = Integer.toString(any.port());
+        for (boolean ipv4Stack : new boolean[]{true, false}) { // false: the JVM's dual-stack sockets (::ffff:127.0.0.1)
+            List<String> out = InCgroup.probe(wl, ipv4Stack, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p,
+                    "tcp", "127.0.0.1", Integer.toString(other.port()), "udpc", "127.0.0.1", p);
+            assertEquals(List.of("ok", "EPERM", "EPERM", "EPERM"), out, "preferIPv4Stack=" + ipv4Stack);
+        }
+        Counters c = d.counters(wl.id());
+        assertEquals(2, c.allowed());
+        assertEquals(6, c.denied());
+        // outside the workload nothing is policed
+        try (java.net.Socket s = new java.net.Socket("127.0.0.2", any.port())) {
+            assertTrue(s.isConnected());
+        }
+    }
+
+    @Test
+    void ipv6BothWays() throws Exception {
+        Servers v6 = server("::1");
+        Servers v4 = server("127.0.0.1");
+        EgretDatapath d = open();
+        enforce(d, policy("  egress: [{toCIDR: ['::1/128'], toPorts: [{port: " + v6.port() + "}]}]\n"));
+        List<String> out = InCgroup.probe(wl, false, "tcp", "::1", Integer.toString(v6.port()),
+                "tcp", "::1", Integer.toString(v4.port()), "tcp", "127.0.0.1", Integer.toString(v4.port()));
+        assertEquals(List.of("ok", "EPERM", "EPERM"), out);
+
+        enforce(d, policy("  egress: [{toCIDR: [127.0.0.0/8]}]\n  deny: [{toCIDR: ['::/0']}]\n"));
+        out = InCgroup.probe(wl, false, "tcp", "::1", Integer.toString(v6.port()),
+                "tcp", "127.0.0.1", Integer.toString(v4.port()));
+        assertEquals(List.of("EPERM", "ok"), out);
+    }
+
+    @Test
+    void unconnectedUdpIsJudgedAtSendmsg() throws Exception {
+        EgretDatapath d = open();
+        enforce(d, policy("  egress: [{toCIDR: [127.0.0.1/32], toPorts: [{port: 9999, protocol: UDP}]}]\n"));
+        assertEquals(List.of("ok", "EPERM"), InCgroup.probe(wl, true,
+                "udp", "127.0.0.1", "9999", "udp", "127.0.0.1", "9998"));
+        assertEquals(List.of("ok", "EPERM", "EPERM"), InCgroup.probe(wl, false,
+                "udp", "127.0.0.1", "9999", "udp", "127.0.0.1", "9998", "udp", "::1", "9999"));
+    }
+
+    @Test
+    void rawSocketsAreRefused() throws Exception {
+        EgretDatapath d = open();
+        enforce(d, policy("  egress: [{toCIDR: ['0.0.0.0/0']}]\n"));
+        List<String> out = InCgroup.run(wl, List.of("python3", "-c", """
+                import socket
+                for fam, typ, proto in [(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP),
+                                        (socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6),
+                                        (socket.AF_INET, socket.SOCK_STREAM, 0)]:
+                    try:
+                        socket.socket(fam, typ, proto).close(); print("ok")
+                    except PermissionError:
+                        print("EPERM")
+                """));
+        assertEquals(List.of("EPERM", "EPERM", "ok"), out);
+    }
+
+    @Test
+    void auditModeLetsEverythingThroughAndRecordsWouldBeDenials() throws Exception {
+        Servers s = server("127.0.0.1");
+        EgretDatapath d = open();
+        enforce(d, policy("  mode: audit\n  egress: [{toCIDR: [10.0.0.0/8]}]\n"));
+        List<EgressEvent> events = new CopyOnWriteArrayList<>();
+        try (RingBuffer ring = d.events(events::add)) {
+            assertEquals(List.of("ok"), InCgroup.probe(wl, true, "tcp", "127.0.0.1", Integer.toString(s.port())));
+            ring.drain();
+        }
+        EgressEvent e = events.stream().filter(x -> x.port() == s.port()).findFirst().orElseThrow();
+        assertEquals(Verdict.AUDIT_DENY, e.verdict());
+        assertEquals(InetAddress.getByName("127.0.0.1"), e.address());
+        assertEquals(EgressEvent.Reason.DEFAULT_DENY, e.reason());
+        assertEquals(EgressEvent.Hook.CONNECT4, e.hook());
+        assertEquals("java", e.comm());
+        assertTrue(e.pid() > 0);
+        assertEquals(wl.id(), e.cgroupId());
+        assertEquals(1, d.counters(wl.id()).audited());
+    }
+
+    @Test
+    void learnedIpAllowsUntilItExpires() throws Exception {
+        Servers s = server("0.0.0.0");
+        EgretDatapath d = open();
+        enforce(d, policy("  egress: []\n"));
+        String p = Integer.toString(s.port());
+        d.learn(new LearnedIp(7, InetAddress.getByName("127.0.0.3"), System.nanoTime() + 3_000_000_000L,
+                new RuleValue(new java.util.TreeSet<>(List.of(new PortRange(s.port(), s.port(), KernelContract.PROTO_TCP))))));
+        assertEquals(List.of("ok", "EPERM", "EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.3", p,
+                "tcp", "127.0.0.4", p, "udpc", "127.0.0.3", p));
+        d.learn(new LearnedIp(7, InetAddress.getByName("127.0.0.3"), System.nanoTime() - 1,
+                new RuleValue(new java.util.TreeSet<>(List.of(PortRange.ALL)))));
+        assertEquals(List.of("EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.3", p));
+    }
+
+    @Test
+    void enforcementOutlivesTheLoaderAndANewLoaderAdoptsIt() throws Exception {
+        Servers s = server("0.0.0.0");
+        String p = Integer.toString(s.port());
+        int fdsBefore = OpenFds.count();
+        try (EgretDatapath d = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()))) {
+            assertFalse(d.adopted());
+            enforce(d, policy("  egress: [{toCIDR: [127.0.0.1/32]}]\n"));
+        }
+        assertEquals(fdsBefore, OpenFds.count(), "no file descriptor leaked by load, attach and close");
+        // nobody holds the datapath now: the pinned links still enforce
+        assertEquals(List.of("ok", "EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p));
+        try (EgretDatapath again = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()))) {
+            assertTrue(again.adopted(), "the second loader adopts the pinned programs");
+            assertEquals(7, again.workloads().get(wl.id()).slot());
+            EgressPolicy changed = policy("  egress: [{toCIDR: [127.0.0.2/32]}]\n");
+            again.applyPolicy(PolicyCompiler.compile(changed, 7));
+            assertEquals(1, again.usage().get(KernelContract.MAP_ALLOW4)[0], "reconciled by difference to one entry");
+        }
+        assertEquals(List.of("EPERM", "ok"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p));
+        assertEquals(fdsBefore, OpenFds.count());
+        EgretDatapath.uninstall(env.pinDir);
+        assertFalse(java.nio.file.Files.exists(env.pinDir));
+        assertEquals(List.of("ok", "ok"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p),
+                "after uninstall nothing is enforced");
+    }
+
+    @Test
+    void aFullMapIsReportedNotIgnored() {
+        EgretDatapath d = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(),
+                Map.of(KernelContract.MAP_ALLOW4, 2)));
+        closing.add(d);
+        BpfException e = assertThrows(BpfException.class, () -> d.applyPolicy(PolicyCompiler.compile(
+                policy("  egress: [{toCIDR: [10.0.0.1/32, 10.0.0.2/32, 10.0.0.3/32]}]\n"), 7)));
+        assertTrue(e.isMapFull(), e.getMessage());
+        assertEquals(2, d.usage().get(KernelContract.MAP_ALLOW4)[1]);
+    }
+}
