@@ -157,6 +157,16 @@ public final class EgretDatapath implements AutoCloseable {
         }
     }
 
+    /** Slots that have entries in any rule trie. */
+    public synchronized Set<Integer> ruleSlots() {
+        Set<Integer> out = new TreeSet<>();
+        for (String m : List.of(KernelContract.MAP_ALLOW4, KernelContract.MAP_ALLOW6, KernelContract.MAP_DENY4,
+                KernelContract.MAP_DENY6)) {
+            maps.get(m).keys().forEach(k -> out.add(LpmKeys.slotOf(k)));
+        }
+        return out;
+    }
+
     /** Polices a cgroup (and its descendants) with a slot; creates its counters. */
     public synchronized void bindWorkload(long cgroupId, WorkloadEntry entry) {
         byte[] key = WorkloadEntry.key(cgroupId);
@@ -231,6 +241,13 @@ public final class EgretDatapath implements AutoCloseable {
     public static void uninstall(Path pinDir) {
         if (!Files.isDirectory(pinDir)) {
             return;
+        }
+        try (Stream<Path> children = Files.list(pinDir)) {
+            for (Path child : children.filter(Files::isDirectory).toList()) {
+                uninstall(child); // e.g. node/ and the run-*/ directories of egret run
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         for (Programs.Program p : Programs.ALL) {
             Path pin = linkPin(pinDir, p);

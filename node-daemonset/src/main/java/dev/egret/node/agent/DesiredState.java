@@ -1,0 +1,55 @@
+package dev.egret.node.agent;
+
+import dev.egret.node.datapath.CompiledPolicy;
+import dev.egret.node.datapath.PolicyCompiler;
+import dev.egret.node.datapath.WorkloadEntry;
+import dev.egret.policy.EgressPolicy;
+import dev.egret.policy.Mode;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the kernel should hold, computed from the policies and the cgroups that exist. Pure.
+ *
+ * @param policies  compiled rules per slot
+ * @param bindings  which cgroup id is policed by which slot
+ * @param workloads cgroup id to workload name (its path relative to the cgroup2 root), for events and metrics
+ * @param problems  policies that could not be compiled or cgroups selected twice, with the reason
+ */
+public record DesiredState(Map<Integer, CompiledPolicy> policies, Map<Long, WorkloadEntry> bindings,
+                           Map<Long, String> workloads, Map<Integer, String> slotNames, List<String> problems) {
+
+    public static DesiredState compute(Map<String, EgressPolicy> policies, Map<String, Integer> slots,
+                                       Map<String, Map<String, Long>> cgroupsByPolicy) {
+        Map<Integer, CompiledPolicy> compiled = new TreeMap<>();
+        Map<Long, WorkloadEntry> bindings = new LinkedHashMap<>();
+        Map<Long, String> names = new LinkedHashMap<>();
+        Map<Integer, String> slotNames = new TreeMap<>();
+        List<String> problems = new ArrayList<>();
+        for (EgressPolicy p : policies.values()) {
+            int slot = slots.get(p.name());
+            try {
+                compiled.put(slot, PolicyCompiler.compile(p, slot));
+                slotNames.put(slot, p.name());
+            } catch (IllegalArgumentException e) {
+                problems.add("policy " + p.name() + " cannot be compiled: " + e.getMessage());
+                continue;
+            }
+            boolean audit = p.spec().mode() == Mode.AUDIT;
+            for (Map.Entry<String, Long> cg : cgroupsByPolicy.getOrDefault(p.name(), Map.of()).entrySet()) {
+                if (bindings.containsKey(cg.getValue())) {
+                    problems.add("cgroup " + cg.getKey() + " is selected by more than one policy; "
+                            + slotNames.get(bindings.get(cg.getValue()).slot()) + " applies");
+                    continue;
+                }
+                bindings.put(cg.getValue(), new WorkloadEntry(slot, audit, false, true));
+                names.put(cg.getValue(), cg.getKey());
+            }
+        }
+        return new DesiredState(compiled, bindings, names, slotNames, problems);
+    }
+}

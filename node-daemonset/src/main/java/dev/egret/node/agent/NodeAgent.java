@@ -1,0 +1,171 @@
+package dev.egret.node.agent;
+
+import dev.egret.libbpf.RingBuffer;
+import dev.egret.node.cgroup.CgroupMounts;
+import dev.egret.node.datapath.DatapathConfig;
+import dev.egret.node.datapath.EgressEvent;
+import dev.egret.node.datapath.EgretDatapath;
+import dev.egret.policy.EgressPolicy;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Files;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The node agent: adopts or installs the pinned datapath attached at the cgroup2 root, then keeps it equal to the
+ * policies in the policy directory and the cgroups they select, on one thread that owns every map write.
+ * Stopping the agent leaves enforcement in force.
+ */
+@ApplicationScoped
+public class NodeAgent {
+    private static final Logger LOG = Logger.getLogger(NodeAgent.class);
+
+    @Inject
+    NodeConfig config;
+
+    @Inject
+    NodeMetrics metrics;
+
+    private EgretDatapath datapath;
+    private Reconciler reconciler;
+    private PolicyDirectory policies;
+    private SlotTable slots;
+    private CgroupScanner scanner;
+    private volatile DesiredState lastDesired;
+    private final AtomicBoolean ready = new AtomicBoolean();
+    private volatile boolean running;
+    private ScheduledExecutorService owner;
+    private Thread eventThread;
+
+    void onStart(@Observes StartupEvent ev) {
+        if (!config.enabled()) {
+            return;
+        }
+        CgroupMounts mounts = CgroupMounts.fromProc();
+        var attach = config.attachCgroup().orElse(mounts.v2Root());
+        try {
+            datapath = EgretDatapath.open(new DatapathConfig(config.pinDir(), attach, Map.of()));
+        } catch (RuntimeException e) {
+            // fail loudly: a node agent that cannot enforce must not look healthy
+            throw new IllegalStateException("egret node: cannot load or adopt the datapath in " + config.pinDir()
+                    + " attached at " + attach + ": " + e.getMessage(), e);
+        }
+        LOG.infof("datapath %s in %s, attached at %s", datapath.adopted() ? "adopted" : "installed", config.pinDir(), attach);
+        if (!datapath.unavailable().isEmpty()) {
+            LOG.warnf("optional hooks unavailable on this kernel: %s", datapath.unavailable());
+        }
+        reconciler = new Reconciler(datapath);
+        policies = new PolicyDirectory(config.policyDir());
+        slots = new SlotTable(config.stateDir().resolve("slots.json"));
+        scanner = new CgroupScanner(mounts.v2Root());
+        metrics.bind(this);
+        running = true;
+        owner = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("egret-datapath").unstarted(r));
+        owner.scheduleWithFixedDelay(this::reconcileSafely, 0, config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
+        eventThread = Thread.ofPlatform().name("egret-events").daemon().start(this::pumpEvents);
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        running = false;
+        if (owner != null) {
+            owner.shutdown();
+            try {
+                owner.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (eventThread != null) {
+            try {
+                eventThread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (datapath != null) {
+            datapath.close(); // pins stay: enforcement outlives the agent
+        }
+    }
+
+    private void reconcileSafely() {
+        try {
+            reconcile();
+            ready.set(true);
+        } catch (RuntimeException e) {
+            metrics.reconcileFailed();
+            LOG.errorf(e, "reconcile failed; the kernel keeps its previous state");
+        }
+    }
+
+    /** One pass: read policies, find their cgroups, apply the difference. Runs on the datapath thread only. */
+    void reconcile() {
+        Map<String, EgressPolicy> byName = policies.read();
+        policies.errors().forEach((f, err) -> LOG.warnf("policy file %s: %s (its last good version stays in force)", f, err));
+        Map<String, Integer> assigned = slots.assign(byName.keySet(), java.util.Set.of());
+        Map<String, Map<String, Long>> cgroups = new HashMap<>();
+        for (EgressPolicy p : byName.values()) {
+            List<CgroupGlob> globs = p.spec().workloads().cgroupPaths().stream().map(CgroupGlob::compile).toList();
+            cgroups.put(p.name(), scanner.scan(globs));
+        }
+        DesiredState desired = DesiredState.compute(byName, assigned, cgroups);
+        desired.problems().forEach(LOG::warn);
+        int changes = reconciler.apply(desired);
+        if (changes > 0) {
+            LOG.infof("applied %d change(s): %d policies, %d policed cgroups", changes, desired.policies().size(),
+                    desired.bindings().size());
+        }
+        lastDesired = desired;
+        metrics.refresh(desired.workloads());
+    }
+
+    private void pumpEvents() {
+        try (RingBuffer ring = datapath.events(this::onEvent)) {
+            while (running) {
+                ring.poll(100);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("event reader stopped", e);
+        }
+    }
+
+    private void onEvent(EgressEvent e) {
+        DesiredState d = lastDesired;
+        String workload = d == null ? "unknown" : d.workloads().getOrDefault(e.cgroupId(), "unknown");
+        metrics.connection(workload, e.verdict().wireName(), e.protocolName());
+        if (e.verdict() != dev.egret.policy.Verdict.ALLOW) {
+            LOG.infof("%s %s", workload, e);
+        }
+    }
+
+    public boolean ready() {
+        return ready.get();
+    }
+
+    /** True while the datapath is open and every required link is still pinned. */
+    public boolean live() {
+        return datapath != null && Files.isDirectory(config.pinDir());
+    }
+
+    public EgretDatapath datapath() {
+        return datapath;
+    }
+
+    public DesiredState lastDesired() {
+        return lastDesired;
+    }
+
+    public boolean enabled() {
+        return config.enabled();
+    }
+}

@@ -1,0 +1,157 @@
+package dev.egret.node.agent;
+
+import dev.egret.node.cgroup.CgroupLimits;
+import dev.egret.node.cgroup.WorkloadCgroup;
+import dev.egret.node.testkit.InCgroup;
+import dev.egret.node.testkit.Servers;
+import dev.egret.node.testkit.TestCgroups;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The packaged node agent as a real process: policy directory in, kernel enforcement and metrics out. */
+class NodeAgentIT {
+    private final HttpClient http = HttpClient.newHttpClient();
+    private TestCgroups env;
+    private Servers server;
+    private Process node;
+    private final List<WorkloadCgroup> cgroups = new ArrayList<>();
+    @TempDir
+    Path tmp;
+    private int port;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        env = new TestCgroups();
+        server = new Servers("0.0.0.0");
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Files.createDirectories(env.mounts.v2Root().resolve(env.parent));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (node != null) {
+            node.destroyForcibly().waitFor();
+        }
+        for (WorkloadCgroup c : cgroups) {
+            c.close();
+        }
+        server.close();
+        env.close();
+    }
+
+    private Process startNode() throws IOException {
+        Path log = tmp.resolve("node-" + System.nanoTime() + ".log");
+        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-Dquarkus.http.port=" + port,
+                "-Degret.node.state-dir=" + tmp.resolve("state"), "-Degret.node.policy-dir=" + tmp.resolve("policies"),
+                "-Degret.node.pin-dir=" + env.pinDir.resolve("node"),
+                "-Degret.node.attach-cgroup=" + env.mounts.v2Root().resolve(env.parent),
+                "-Degret.node.reconcile-interval=200ms",
+                "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        node = pb.start();
+        awaitTrue(() -> get("/q/health/ready").statusCode() == 200, "node ready; log: " + log);
+        return node;
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void writePolicy(String allowedIp) throws IOException {
+        Files.createDirectories(tmp.resolve("policies"));
+        Path tmpFile = tmp.resolve("policies/deploy.yaml.tmp");
+        Files.writeString(tmpFile, """
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata: {name: deploy}
+                spec:
+                  workloads: {cgroupPaths: ["%s/deploy-*"]}
+                  egress: [{toCIDR: [%s/32], toPorts: [{port: %d}]}]
+                """.formatted(env.parent, allowedIp, server.port()));
+        Files.move(tmpFile, tmp.resolve("policies/deploy.yaml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private List<String> probe(WorkloadCgroup cg) throws Exception {
+        String p = Integer.toString(server.port());
+        return InCgroup.probe(cg, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p);
+    }
+
+    private static void awaitTrue(Callable<Boolean> c, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (c.call()) {
+                    return;
+                }
+            } catch (Exception ignored) {
+                // not yet
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new AssertionError("timed out waiting for " + what);
+    }
+
+    @Test
+    void enforcesPolicyDirectoryOnSelectedCgroupsAcrossChangesAndRestarts() throws Exception {
+        writePolicy("127.0.0.1");
+        startNode();
+        // a cgroup that appears after the agent started is policed
+        WorkloadCgroup deploy = env.workload("deploy-1", CgroupLimits.NONE);
+        cgroups.add(deploy);
+        WorkloadCgroup other = env.workload("other", CgroupLimits.NONE);
+        cgroups.add(other);
+        awaitTrue(() -> probe(deploy).equals(List.of("ok", "EPERM")), "deploy-1 policed");
+        assertEquals(List.of("ok", "ok"), probe(other), "a cgroup no policy selects is not policed");
+
+        String metrics = get("/q/metrics").body();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("egret_connections_total") && l.contains("verdict=\"deny\"")
+                && l.contains("workload=\"" + env.parent + "/deploy-1\"") && l.contains("protocol=\"tcp\"")), metrics);
+        assertTrue(metrics.contains("egret_bpf_map_entries{map=\"egret_workloads\"} 1.0"), metrics);
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("egret_egress_packets_total{workload=\"" + env.parent + "/deploy-1\"}")));
+        assertTrue(metrics.contains("egret_events_lost_total"), metrics);
+
+        // a policy edit is applied by difference
+        writePolicy("127.0.0.2");
+        awaitTrue(() -> probe(deploy).equals(List.of("EPERM", "ok")), "edited policy applied");
+
+        // an invalid edit keeps the last good policy
+        Files.writeString(tmp.resolve("policies/deploy.yaml"), "apiVersion: egret.dev/v1\nkind: EgressPolicy\nmetadata: {name: deploy}\nspec: {egress: [{toCIDR: [nope]}]}\n");
+        Thread.sleep(600);
+        assertEquals(List.of("EPERM", "ok"), probe(deploy));
+
+        // SIGKILL: enforcement stays; a new agent adopts the pins
+        node.destroyForcibly().waitFor();
+        assertEquals(List.of("EPERM", "ok"), probe(deploy), "no agent: still enforced");
+        writePolicy("127.0.0.1");
+        startNode();
+        awaitTrue(() -> probe(deploy).equals(List.of("ok", "EPERM")), "restarted agent reconciles");
+        assertEquals(200, get("/q/health/live").statusCode());
+    }
+}
