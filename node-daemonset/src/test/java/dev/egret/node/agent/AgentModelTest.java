@@ -1,0 +1,82 @@
+package dev.egret.node.agent;
+
+import dev.egret.policy.EgressPolicy;
+import dev.egret.policy.PolicyCodec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AgentModelTest {
+
+    static EgressPolicy policy(String name, String mode) {
+        return PolicyCodec.parseYaml("apiVersion: egret.dev/v1\nkind: EgressPolicy\nmetadata: {name: " + name + "}\n"
+                + "spec: {mode: " + mode + ", workloads: {cgroupPaths: ['system.slice/*']}, egress: [{toCIDR: [10.0.0.0/8]}]}\n");
+    }
+
+    @Test
+    void cgroupGlobsKeepToPathSegments() {
+        CgroupGlob g = CgroupGlob.compile("system.slice/deploy-*.service");
+        assertTrue(g.matches("system.slice/deploy-web.service"));
+        assertFalse(g.matches("system.slice/deploy-web.service/child"));
+        assertFalse(g.matches("system.slice/x/deploy-web.service"));
+        assertFalse(g.matches("user.slice/deploy-web.service"));
+        assertEquals(2, g.maxDepth());
+        CgroupGlob any = CgroupGlob.compile("kubepods/**");
+        assertTrue(any.matches("kubepods/burstable/pod1/abc"));
+        assertFalse(any.matches("kubepods"));
+        assertEquals(-1, any.maxDepth());
+        assertTrue(CgroupGlob.compile("a/**/leaf").matches("a/x/y/leaf"));
+        assertTrue(CgroupGlob.compile("a/**/leaf").matches("a/leaf"));
+        assertFalse(CgroupGlob.compile("a.b").matches("axb"), "dots are literal");
+    }
+
+    @Test
+    void desiredStateBindsEachCgroupToOnePolicy() {
+        Map<String, EgressPolicy> policies = new TreeMap<>(Map.of("a", policy("a", "enforce"), "b", policy("b", "audit")));
+        DesiredState d = DesiredState.compute(policies, Map.of("a", 1, "b", 2),
+                Map.of("a", Map.of("system.slice/x", 100L), "b", Map.of("system.slice/x", 100L, "system.slice/y", 101L)));
+        assertEquals(Set.of(1, 2), d.policies().keySet());
+        assertEquals(1, d.bindings().get(100L).slot(), "the first policy by name wins a shared cgroup");
+        assertEquals(2, d.bindings().get(101L).slot());
+        assertTrue(d.bindings().get(101L).audit());
+        assertFalse(d.bindings().get(100L).audit());
+        assertEquals("system.slice/y", d.workloads().get(101L));
+        assertEquals(1, d.problems().size(), d.problems().toString());
+    }
+
+    @Test
+    void slotsAreStableAcrossRestartsAndNeverShared(@TempDir Path dir) {
+        SlotTable t = new SlotTable(dir.resolve("slots.json"));
+        Map<String, Integer> first = t.assign(List.of("a", "b"), Set.of());
+        Map<String, Integer> again = new SlotTable(dir.resolve("slots.json")).assign(List.of("b", "a", "c"), Set.of());
+        assertEquals(first.get("a"), again.get("a"));
+        assertEquals(first.get("b"), again.get("b"));
+        assertNotEquals(again.get("a"), again.get("c"));
+        assertNotEquals(again.get("b"), again.get("c"));
+    }
+
+    @Test
+    void aBrokenPolicyFileKeepsItsLastGoodVersion(@TempDir Path dir) throws Exception {
+        PolicyDirectory pd = new PolicyDirectory(dir);
+        Files.writeString(dir.resolve("a.yaml"), PolicyCodec.toYaml(policy("a", "enforce")));
+        Files.writeString(dir.resolve("notes.txt"), "ignored");
+        assertEquals(Set.of("a"), pd.read().keySet());
+        Files.writeString(dir.resolve("a.yaml"), "apiVersion: egret.dev/v1\nkind: EgressPolicy\nmetadata: {name: a}\nspec: {mode: bogus}\n");
+        Map<String, EgressPolicy> now = pd.read();
+        assertEquals(dev.egret.policy.Mode.ENFORCE, now.get("a").spec().mode());
+        assertTrue(pd.errors().get(dir.resolve("a.yaml")).contains("spec.mode"), pd.errors().toString());
+        Files.delete(dir.resolve("a.yaml"));
+        assertTrue(pd.read().isEmpty(), "a deleted file's policy is gone");
+    }
+}
