@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.egret.controller.ControllerConfig;
 import dev.egret.controller.store.PolicyStore;
+import dev.egret.policy.Cidr;
 import dev.egret.policy.Decision;
 import dev.egret.policy.Destination;
 import dev.egret.policy.EgressPolicy;
@@ -97,8 +98,11 @@ public class DecisionResource {
         }
         InetAddress ip = null;
         if (ipText != null) {
-            ip = IpLiteral.parse(ipText).orElseThrow(() ->
-                    ApiException.badField("destination.ip", "'" + ipText + "' is not an IPv4 or IPv6 address"));
+            try {
+                ip = Cidr.parseAddress(ipText);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badField("destination.ip", e.getMessage());
+            }
         }
         if (name != null) {
             try {

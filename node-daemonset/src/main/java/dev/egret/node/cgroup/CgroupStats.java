@@ -24,6 +24,10 @@ public final class CgroupStats {
                     }
                 }
             }
+            Path acct = mounts.v1("cpuacct").map(m -> m.resolve(rel).resolve("cpuacct.usage")).orElse(null);
+            if (cpu < 0 && acct != null && Files.exists(acct)) {
+                cpu = Long.parseLong(Files.readString(acct).strip()) / 1e9;
+            }
         } catch (IOException | NumberFormatException e) {
             cpu = -1;
         }

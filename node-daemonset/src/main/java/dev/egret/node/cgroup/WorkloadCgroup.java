@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A workload's cgroup: a directory in the cgroup2 hierarchy (what the BPF programs key on), plus, on a hybrid host
@@ -17,12 +16,16 @@ import java.util.Optional;
  * still apply. A requested limit that can be applied nowhere is an error, never silently ignored.
  */
 public final class WorkloadCgroup implements AutoCloseable {
+    private final CgroupMounts mounts;
+    private final String rel;
     private final Path v2Dir;
     private final Map<String, Path> v1Dirs; // controller -> mirror directory
     private final long id;
     private volatile boolean closed;
 
-    private WorkloadCgroup(Path v2Dir, Map<String, Path> v1Dirs) throws IOException {
+    private WorkloadCgroup(CgroupMounts mounts, String rel, Path v2Dir, Map<String, Path> v1Dirs) throws IOException {
+        this.mounts = mounts;
+        this.rel = rel;
         this.v2Dir = v2Dir;
         this.v1Dirs = v1Dirs;
         this.id = ((Number) Files.getAttribute(v2Dir, "unix:ino")).longValue();
@@ -63,7 +66,7 @@ public final class WorkloadCgroup implements AutoCloseable {
                             + " controller is in neither the cgroup2 nor a cgroup v1 hierarchy");
                 }
             }
-            WorkloadCgroup cg = new WorkloadCgroup(v2, v1);
+            WorkloadCgroup cg = new WorkloadCgroup(mounts, rel.toString(), v2, v1);
             try {
                 cg.apply(limits);
             } catch (RuntimeException e) {
@@ -162,57 +165,7 @@ public final class WorkloadCgroup implements AutoCloseable {
     }
 
     public CgroupUsage usage() {
-        long mem = readLong(file("memory", "memory.usage_in_bytes", "memory.current")).orElse(-1L);
-        long limit = readLimit(file("memory", "memory.limit_in_bytes", "memory.max"));
-        double cpu = cpuSeconds();
-        long pids = readLong(file("pids", "pids.current", "pids.current")).orElse(-1L);
-        return new CgroupUsage(mem, limit, cpu, pids);
-    }
-
-    private Path file(String controller, String v1Name, String v2Name) {
-        Path v1 = v1Dirs.get(controller);
-        return v1 != null ? v1.resolve(v1Name) : v2Dir.resolve(v2Name);
-    }
-
-    private double cpuSeconds() {
-        try {
-            Path stat = v2Dir.resolve("cpu.stat");
-            if (Files.exists(stat)) {
-                for (String line : Files.readAllLines(stat)) {
-                    if (line.startsWith("usage_usec ")) {
-                        return Long.parseLong(line.substring(11).strip()) / 1e6;
-                    }
-                }
-            }
-            Path v1 = v1Dirs.get("cpu");
-            if (v1 != null && Files.exists(v1.resolve("cpuacct.usage"))) {
-                return Long.parseLong(Files.readString(v1.resolve("cpuacct.usage")).strip()) / 1e9;
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
-    }
-
-    private static Optional<Long> readLong(Path f) {
-        try {
-            return Optional.of(Long.parseLong(Files.readString(f).strip()));
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static long readLimit(Path f) {
-        try {
-            String s = Files.readString(f).strip();
-            if (s.equals("max")) {
-                return -1;
-            }
-            long v = Long.parseLong(s);
-            return v >= Long.MAX_VALUE / 2 ? -1 : v; // v1 "unlimited" is a huge page-rounded number
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
+        return CgroupStats.read(mounts, rel);
     }
 
     /** Kills what is left in the cgroup and removes it and its mirrors. */
