@@ -120,4 +120,30 @@ struct egret_event {
 	__u8 pad;
 };
 
+/* DNS redirect: where the node's DNS proxy listens. port 0 = no proxy: DNS is policed like any traffic. */
+struct egret_dns_config {
+	__u32 ip4;         /* network order, e.g. 127.0.0.1 */
+	__u8 ip6[16];      /* e.g. ::1 */
+	__u16 port;        /* network order */
+	__u16 pad;
+};
+
+/* What a redirected DNS socket asked for, and who asked: keyed by socket cookie, and by client port for the proxy. */
+struct egret_dns_orig {
+	__u64 cgroup_id;
+	__u32 pid;
+	__u8 family;       /* 4 or 6: the family of the address the client asked */
+	__u8 pad[3];
+	__u8 addr[16];     /* the resolver the client asked; IPv4 as ::ffff:a.b.c.d */
+	__u16 port;        /* network order, 53 */
+	__u8 pad2[6];
+};
+
+/* The proxy's key for a query: the client socket's local port as it arrives on loopback. */
+struct egret_dns_client_key {
+	__u8 family;       /* 4 or 6: the family of the packet that reached the proxy */
+	__u8 proto;        /* IPPROTO_UDP or IPPROTO_TCP */
+	__u16 port;        /* client source port, host order */
+};
+
 #endif

@@ -81,4 +81,32 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } egret_events SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct egret_dns_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egret_dns_config SEC(".maps");
+
+/*
+ * Per-socket caches, LRU on purpose: an evicted entry only makes an old DNS socket's answer fail to match (the
+ * query fails, closed), it never lets traffic through.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct egret_dns_orig);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egret_dns_socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct egret_dns_client_key);
+	__type(value, struct egret_dns_orig);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egret_dns_clients SEC(".maps");
+
 #endif

@@ -4,6 +4,7 @@
 #define EGRET_SOCK_ADDR_H
 
 #include "decide.h"
+#include "dns.h"
 #include "workload.h"
 
 static __always_inline int egret_sock_addr4(struct bpf_sock_addr *ctx, __u8 hook)
@@ -13,6 +14,8 @@ static __always_inline int egret_sock_addr4(struct bpf_sock_addr *ctx, __u8 hook
 
 	if (!wl)
 		return 1;
+	if (egret_dns_redirect4(ctx, cgid))
+		return 1; /* the DNS proxy decides */
 	__u32 ip4 = ctx->user_ip4;
 	__u16 port = bpf_ntohs((__u16)ctx->user_port);
 	__u8 proto = (__u8)ctx->protocol;
@@ -42,6 +45,8 @@ static __always_inline int egret_sock_addr6(struct bpf_sock_addr *ctx, __u8 hook
 	ip6[1] = ctx->user_ip6[1];
 	ip6[2] = ctx->user_ip6[2];
 	ip6[3] = ctx->user_ip6[3];
+	if (egret_dns_redirect6(ctx, cgid, ip6))
+		return 1; /* the DNS proxy decides */
 	__builtin_memcpy(addr16, ip6, 16);
 	if (egret_is_mapped4(ip6)) {
 		verdict = egret_decide4(wl->slot, ip6[3], port, proto, &reason);

@@ -12,5 +12,8 @@ struct egret_learned_key egret_layout_learned_key;
 struct egret_counters egret_layout_counters;
 struct egret_lpm4_key egret_layout_lpm4;
 struct egret_lpm6_key egret_layout_lpm6;
+struct egret_dns_config egret_layout_dns_config;
+struct egret_dns_orig egret_layout_dns_orig;
+struct egret_dns_client_key egret_layout_dns_client_key;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

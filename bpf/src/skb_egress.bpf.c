@@ -8,8 +8,35 @@
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 #include "decide.h"
+#include "dns.h"
 #include "workload.h"
+
+/*
+ * A packet on its way to the DNS proxy: file who sent it under the client's port, so the proxy can tell which
+ * workload and process asked, exactly, however many queries are in flight.
+ */
+static __always_inline void egret_dns_attribute(struct __sk_buff *skb, __u8 family, __u8 proto, __u32 l4off,
+						 int to_proxy)
+{
+	struct egret_dns_client_key k = { .family = family, .proto = proto };
+	struct egret_dns_orig *o;
+	__u64 cookie;
+	__u16 ports[2];
+
+	if (!to_proxy || (proto != IPPROTO_UDP && proto != IPPROTO_TCP))
+		return;
+	if (bpf_skb_load_bytes(skb, l4off, ports, sizeof(ports)) < 0)
+		return;
+	cookie = bpf_get_socket_cookie(skb);
+	o = bpf_map_lookup_elem(&egret_dns_socks, &cookie);
+	if (!o)
+		return;
+	k.port = bpf_ntohs(ports[0]);
+	bpf_map_update_elem(&egret_dns_clients, &k, o, BPF_ANY);
+}
 
 SEC("cgroup_skb/egress")
 int egret_skb_egress(struct __sk_buff *skb)
@@ -29,6 +56,24 @@ int egret_skb_egress(struct __sk_buff *skb)
 	if (c) {
 		__sync_fetch_and_add(&c->egress_bytes, skb->len);
 		__sync_fetch_and_add(&c->egress_packets, 1);
+	}
+	struct egret_dns_config *dns = egret_dns_proxy();
+
+	if (dns && skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr h;
+		__u16 dport;
+
+		if (bpf_skb_load_bytes(skb, 0, &h, sizeof(h)) == 0 &&
+		    bpf_skb_load_bytes(skb, h.ihl * 4 + 2, &dport, 2) == 0)
+			egret_dns_attribute(skb, 4, h.protocol, h.ihl * 4, h.daddr == dns->ip4 && dport == dns->port);
+	} else if (dns && skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr h;
+		__u16 dport;
+
+		if (bpf_skb_load_bytes(skb, 0, &h, sizeof(h)) == 0 &&
+		    bpf_skb_load_bytes(skb, sizeof(h) + 2, &dport, 2) == 0)
+			egret_dns_attribute(skb, 6, h.nexthdr, sizeof(h), dport == dns->port &&
+					    egret_ip6_eq((const __u8 *)&h.daddr, dns->ip6));
 	}
 	sk = skb->sk;
 	if (sk) {

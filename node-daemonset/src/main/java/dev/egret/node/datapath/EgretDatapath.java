@@ -208,6 +208,30 @@ public final class EgretDatapath implements AutoCloseable {
         maps.get(KernelContract.MAP_LEARNED).delete(ip.key());
     }
 
+    /**
+     * Sends every policed workload's DNS (UDP and TCP port 53, any resolver, both families) to a proxy listening on
+     * 127.0.0.1 and ::1 at {@code port}; 0 turns the redirect off (DNS is then policed like other traffic).
+     */
+    public synchronized void redirectDns(int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("DNS proxy port out of range: " + port);
+        }
+        ByteBuffer b = ByteBuffer.allocate(KernelContract.DNS_CONFIG_SIZE).order(ByteOrder.nativeOrder());
+        b.put(new byte[]{127, 0, 0, 1});
+        byte[] v6 = new byte[16];
+        v6[15] = 1;
+        b.put(v6);
+        b.order(ByteOrder.BIG_ENDIAN).putShort((short) port);
+        maps.get(KernelContract.MAP_DNS_CONFIG).put(new byte[4], b.array());
+    }
+
+    /** Who sent the DNS query arriving at the proxy from {@code clientPort}, if the kernel saw it. */
+    public java.util.Optional<DnsClient> dnsClient(int family, int protocol, int clientPort) {
+        ByteBuffer k = ByteBuffer.allocate(KernelContract.DNS_CLIENT_KEY_SIZE).order(ByteOrder.nativeOrder());
+        k.put((byte) family).put((byte) protocol).putShort((short) clientPort);
+        return maps.get(KernelContract.MAP_DNS_CLIENTS).get(k.array()).map(DnsClient::decode);
+    }
+
     public long eventsLost() {
         byte[] idx = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(KernelContract.STAT_EVENTS_LOST).array();
         return maps.get(KernelContract.MAP_STATS).get(idx)

@@ -79,6 +79,17 @@ public final class KernelContract {
     public static final int EVENT_VERDICT = 61;
     public static final int EVENT_REASON = 62;
 
+    // struct egret_dns_config / egret_dns_orig / egret_dns_client_key
+    public static final int DNS_CONFIG_SIZE = 24;
+    public static final int DNS_CONFIG_IP6 = 4;
+    public static final int DNS_CONFIG_PORT = 20;
+    public static final int DNS_ORIG_SIZE = 40;
+    public static final int DNS_ORIG_PID = 8;
+    public static final int DNS_ORIG_FAMILY = 12;
+    public static final int DNS_ORIG_ADDR = 16;
+    public static final int DNS_ORIG_PORT = 32;
+    public static final int DNS_CLIENT_KEY_SIZE = 4;
+
     /** Map names, as pinned. */
     public static final String MAP_WORKLOADS = "egret_workloads";
     public static final String MAP_ALLOW4 = "egret_allow4";
@@ -89,4 +100,7 @@ public final class KernelContract {
     public static final String MAP_COUNTERS = "egret_counters";
     public static final String MAP_STATS = "egret_stats";
     public static final String MAP_EVENTS = "egret_events";
+    public static final String MAP_DNS_CONFIG = "egret_dns_config";
+    public static final String MAP_DNS_SOCKS = "egret_dns_socks";
+    public static final String MAP_DNS_CLIENTS = "egret_dns_clients";
 }

@@ -172,12 +172,12 @@ class DatapathKernelIT {
     void enforcementOutlivesTheLoaderAndANewLoaderAdoptsIt() throws Exception {
         Servers s = server("0.0.0.0");
         String p = Integer.toString(s.port());
-        int fdsBefore = OpenFds.count();
+        List<String> fdsBefore = OpenFds.bpfAndCgroup();
         try (EgretDatapath d = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()))) {
             assertFalse(d.adopted());
             enforce(d, policy("  egress: [{toCIDR: [127.0.0.1/32]}]\n"));
         }
-        assertEquals(fdsBefore, OpenFds.count(), "no file descriptor leaked by load, attach and close");
+        assertEquals(fdsBefore, OpenFds.bpfAndCgroup(), "no BPF or cgroup file descriptor leaked by load, attach and close");
         // nobody holds the datapath now: the pinned links still enforce
         assertEquals(List.of("ok", "EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p));
         try (EgretDatapath again = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()))) {
@@ -188,7 +188,7 @@ class DatapathKernelIT {
             assertEquals(1, again.usage().get(KernelContract.MAP_ALLOW4)[0], "reconciled by difference to one entry");
         }
         assertEquals(List.of("EPERM", "ok"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p));
-        assertEquals(fdsBefore, OpenFds.count());
+        assertEquals(fdsBefore, OpenFds.bpfAndCgroup());
         EgretDatapath.uninstall(env.pinDir);
         assertFalse(java.nio.file.Files.exists(env.pinDir));
         assertEquals(List.of("ok", "ok"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p),

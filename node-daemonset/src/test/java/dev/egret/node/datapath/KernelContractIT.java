@@ -69,6 +69,9 @@ class KernelContractIT {
         assertEquals(KernelContract.LEARNED_SIZE, size("egret_learned"));
         assertEquals(KernelContract.COUNTERS_SIZE, size("egret_counters"));
         assertEquals(KernelContract.EVENT_SIZE, size("egret_event"));
+        assertEquals(KernelContract.DNS_CONFIG_SIZE, size("egret_dns_config"));
+        assertEquals(KernelContract.DNS_ORIG_SIZE, size("egret_dns_orig"));
+        assertEquals(KernelContract.DNS_CLIENT_KEY_SIZE, size("egret_dns_client_key"));
     }
 
     @Test
@@ -94,5 +97,12 @@ class KernelContractIT {
         assertEquals(KernelContract.EVENT_HOOK, offset("egret_event", "hook"));
         assertEquals(KernelContract.EVENT_VERDICT, offset("egret_event", "verdict"));
         assertEquals(KernelContract.EVENT_REASON, offset("egret_event", "reason"));
+        assertEquals(KernelContract.DNS_CONFIG_IP6, offset("egret_dns_config", "ip6"));
+        assertEquals(KernelContract.DNS_CONFIG_PORT, offset("egret_dns_config", "port"));
+        assertEquals(KernelContract.DNS_ORIG_PID, offset("egret_dns_orig", "pid"));
+        assertEquals(KernelContract.DNS_ORIG_FAMILY, offset("egret_dns_orig", "family"));
+        assertEquals(KernelContract.DNS_ORIG_ADDR, offset("egret_dns_orig", "addr"));
+        assertEquals(KernelContract.DNS_ORIG_PORT, offset("egret_dns_orig", "port"));
+        assertEquals(2, offset("egret_dns_client_key", "port"));
     }
 }

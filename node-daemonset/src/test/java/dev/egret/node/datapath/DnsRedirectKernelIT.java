@@ -1,0 +1,172 @@
+package dev.egret.node.datapath;
+
+import dev.egret.node.cgroup.CgroupLimits;
+import dev.egret.node.cgroup.WorkloadCgroup;
+import dev.egret.node.testkit.InCgroup;
+import dev.egret.node.testkit.TestCgroups;
+import dev.egret.policy.PolicyCodec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The DNS redirect hooks with a stand-in proxy: a policed workload's queries to any resolver, UDP (connected and
+ * not) and TCP, IPv4 and IPv6, reach the proxy; the answers appear to come from the resolver asked; the proxy
+ * learns exactly which cgroup and process sent each query.
+ */
+class DnsRedirectKernelIT {
+    private TestCgroups env;
+    private WorkloadCgroup wl;
+    private EgretDatapath datapath;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+    private int proxyPort;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        env = new TestCgroups();
+        wl = env.workload("dns", CgroupLimits.NONE);
+        datapath = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()));
+        datapath.applyPolicy(PolicyCompiler.compile(PolicyCodec.parseYaml(
+                "apiVersion: egret.dev/v1\nkind: EgressPolicy\nmetadata: {name: t}\nspec: {egress: []}\n"), 5));
+        datapath.bindWorkload(wl.id(), new WorkloadEntry(5, false, false, false));
+        startProxy();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+        datapath.close();
+        wl.close();
+        env.close();
+    }
+
+    /** UDP on 127.0.0.1 and ::1 and TCP on 127.0.0.1 and ::1, all on one port; answers name the asking cgroup. */
+    private void startProxy() throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            DatagramSocket u4 = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+            try {
+                proxyPort = u4.getLocalPort();
+                DatagramSocket u6 = new DatagramSocket(new InetSocketAddress("::1", proxyPort));
+                ServerSocket t4 = new ServerSocket();
+                t4.bind(new InetSocketAddress("127.0.0.1", proxyPort));
+                ServerSocket t6 = new ServerSocket();
+                t6.bind(new InetSocketAddress("::1", proxyPort));
+                closing.addAll(List.of(u4, u6, t4, t6));
+                udp(u4, 4);
+                udp(u6, 6);
+                tcp(t4, 4);
+                tcp(t6, 6);
+                return;
+            } catch (IOException e) {
+                u4.close();
+                if (attempt > 20) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private String who(int family, int proto, int port) {
+        Optional<DnsClient> c = datapath.dnsClient(family, proto, port);
+        return c.map(x -> (x.cgroupId() == wl.id() ? "mine" : "cg" + x.cgroupId()) + "/" + x.resolver().getHostAddress()
+                + "/" + (x.pid() > 0 ? "pid" : "nopid")).orElse("unknown");
+    }
+
+    private void udp(DatagramSocket s, int family) {
+        Thread.ofPlatform().daemon().start(() -> {
+            byte[] buf = new byte[512];
+            while (!s.isClosed()) {
+                try {
+                    DatagramPacket p = new DatagramPacket(buf, buf.length);
+                    s.receive(p);
+                    byte[] answer = who(family, 17, p.getPort()).getBytes(StandardCharsets.UTF_8);
+                    s.send(new DatagramPacket(answer, answer.length, p.getSocketAddress()));
+                } catch (IOException ignored) {
+                    // closed
+                }
+            }
+        });
+    }
+
+    private void tcp(ServerSocket s, int family) {
+        Thread.ofPlatform().daemon().start(() -> {
+            while (!s.isClosed()) {
+                try (Socket c = s.accept()) {
+                    c.getInputStream().read();
+                    c.getOutputStream().write(who(family, 6, c.getPort()).getBytes(StandardCharsets.UTF_8));
+                } catch (IOException ignored) {
+                    // closed
+                }
+            }
+        });
+    }
+
+    private static final String CLIENT = """
+            import socket
+            def show(tag, fn):
+                try:
+                    print(tag, *fn())
+                except PermissionError:
+                    print(tag, "EPERM")
+                except Exception as e:
+                    print(tag, type(e).__name__)
+            def udp(fam, host):
+                s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(3); s.sendto(b"q", (host, 53))
+                d, a = s.recvfrom(512); return a[0], a[1], d.decode()
+            def udpc(fam, host):
+                s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(3); s.connect((host, 53)); s.send(b"q")
+                d = s.recv(512); return s.getpeername()[0], d.decode()
+            def tcp(fam, host):
+                s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(3); s.connect((host, 53)); s.sendall(b"q")
+                d = s.recv(512); return s.getpeername()[0], d.decode()
+            def other():
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.settimeout(3); s.connect(("192.0.2.53", 80))
+                return ("connected",)
+            show("udp4", lambda: udp(socket.AF_INET, "192.0.2.53"))
+            show("udp4c", lambda: udpc(socket.AF_INET, "192.0.2.53"))
+            show("tcp4", lambda: tcp(socket.AF_INET, "192.0.2.53"))
+            show("udp6", lambda: udp(socket.AF_INET6, "2001:db8::53"))
+            show("tcp6", lambda: tcp(socket.AF_INET6, "2001:db8::53"))
+            show("mapped", lambda: udp(socket.AF_INET6, "::ffff:192.0.2.54"))
+            show("other", other)
+            """;
+
+    @Test
+    void dnsGoesToTheProxyInTheResolversNameAndIsAttributed() throws Exception {
+        datapath.redirectDns(proxyPort);
+        List<String> out = InCgroup.run(wl, List.of("python3", "-c", CLIENT));
+        assertEquals(List.of(
+                "udp4 192.0.2.53 53 mine/192.0.2.53/pid",
+                "udp4c 192.0.2.53 mine/192.0.2.53/pid",
+                "tcp4 192.0.2.53 mine/192.0.2.53/pid",
+                "udp6 2001:db8::53 53 mine/2001:db8:0:0:0:0:0:53/pid",
+                "tcp6 2001:db8::53 mine/2001:db8:0:0:0:0:0:53/pid",
+                "mapped ::ffff:192.0.2.54 53 mine/192.0.2.54/pid",
+                "other EPERM"), out);
+    }
+
+    @Test
+    void withoutAProxyDnsIsPolicedLikeAnythingElse() throws Exception {
+        datapath.redirectDns(0);
+        List<String> out = InCgroup.run(wl, List.of("python3", "-c", CLIENT));
+        assertEquals(List.of("udp4 EPERM", "udp4c EPERM", "tcp4 EPERM", "udp6 EPERM", "tcp6 EPERM", "mapped EPERM",
+                "other EPERM"), out);
+    }
+}
