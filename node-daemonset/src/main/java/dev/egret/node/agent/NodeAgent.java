@@ -43,6 +43,8 @@ public class NodeAgent {
     private SlotTable slots;
     private CgroupScanner scanner;
     private volatile DesiredState lastDesired;
+    private volatile Map<String, EgressPolicy> lastPolicies = Map.of();
+    private static final Logger EVENTS = Logger.getLogger("egret.events");
     private final AtomicBoolean ready = new AtomicBoolean();
     private volatile boolean running;
     private ScheduledExecutorService owner;
@@ -55,7 +57,7 @@ public class NodeAgent {
         CgroupMounts mounts = CgroupMounts.fromProc();
         var attach = config.attachCgroup().orElse(mounts.v2Root());
         try {
-            datapath = EgretDatapath.open(new DatapathConfig(config.pinDir(), attach, Map.of()));
+            datapath = EgretDatapath.open(new DatapathConfig(config.pinDir(), attach, config.mapSizes()));
         } catch (RuntimeException e) {
             // fail loudly: a node agent that cannot enforce must not look healthy
             throw new IllegalStateException("egret node: cannot load or adopt the datapath in " + config.pinDir()
@@ -126,6 +128,7 @@ public class NodeAgent {
                     desired.bindings().size());
         }
         lastDesired = desired;
+        lastPolicies = byName;
         metrics.refresh(desired.workloads());
     }
 
@@ -144,7 +147,12 @@ public class NodeAgent {
         String workload = d == null ? "unknown" : d.workloads().getOrDefault(e.cgroupId(), "unknown");
         metrics.connection(workload, e.verdict().wireName(), e.protocolName());
         if (e.verdict() != dev.egret.policy.Verdict.ALLOW) {
-            LOG.infof("%s %s", workload, e);
+            EgressPolicy policy = d == null ? null : lastPolicies.get(d.slotNames().get(e.slot()));
+            var decision = policy == null ? null : dev.egret.node.run.EventJson.explain(policy, e);
+            long wallNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime() + e.monotonicNanos();
+            EVENTS.info(dev.egret.node.run.EventJson.line(e, java.time.Instant.ofEpochSecond(0, wallNanos), workload,
+                    decision != null ? decision.rule() : e.reason().name().toLowerCase(),
+                    decision != null ? decision.reason() : e.reason().text()));
         }
     }
 

@@ -27,6 +27,10 @@ public class NodeConfig {
     @ConfigProperty(name = "egret.node.attach-cgroup")
     Optional<Path> attachCgroup;
 
+    /** Capacities of maps created now, as {@code name=entries,...} (e.g. {@code egret_allow4=65536}). */
+    @ConfigProperty(name = "egret.node.map-sizes", defaultValue = " ")
+    String mapSizes;
+
     @ConfigProperty(name = "egret.node.reconcile-interval", defaultValue = "1s")
     Duration reconcileInterval;
 
@@ -48,6 +52,22 @@ public class NodeConfig {
 
     public Optional<Path> attachCgroup() {
         return attachCgroup;
+    }
+
+    public java.util.Map<String, Integer> mapSizes() {
+        java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+        for (String pair : mapSizes.split(",")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            String[] kv = pair.strip().split("=");
+            try {
+                out.put(kv[0].strip(), Integer.parseInt(kv[1].strip()));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("egret.node.map-sizes: '" + pair + "' is not name=entries");
+            }
+        }
+        return out;
     }
 
     public Duration reconcileInterval() {

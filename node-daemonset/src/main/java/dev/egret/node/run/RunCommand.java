@@ -12,11 +12,8 @@ import dev.egret.node.datapath.EgretDatapath;
 import dev.egret.node.datapath.PolicyCompiler;
 import dev.egret.node.datapath.WorkloadEntry;
 import dev.egret.policy.Decision;
-import dev.egret.policy.Destination;
 import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.Mode;
-import dev.egret.policy.PolicyDecider;
-import dev.egret.policy.Protocol;
 import dev.egret.policy.Verdict;
 
 import java.io.BufferedWriter;
@@ -106,7 +103,7 @@ public final class RunCommand {
         BufferedWriter auditLog = audit;
         long monoOffset = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
         EventSink sink = e -> {
-            Decision d = explain(policy, e);
+            Decision d = EventJson.explain(policy, e);
             String reason = d != null ? d.reason() : e.reason().text();
             summary.add(e, reason);
             if (auditLog != null) {
@@ -157,18 +154,6 @@ public final class RunCommand {
             err.println("egret: audit log write failed: " + auditErrors.get(0));
         }
         return exit;
-    }
-
-    /** The rule that decided, computed again in user space from the policy for a readable reason. */
-    private static Decision explain(EgressPolicy policy, EgressEvent e) {
-        if (e.address() == null) {
-            return null;
-        }
-        Protocol proto = e.protocol() == 6 ? Protocol.TCP : e.protocol() == 17 ? Protocol.UDP : Protocol.ANY;
-        if (e.reason() == EgressEvent.Reason.LEARNED) {
-            return null;
-        }
-        return PolicyDecider.decide(policy, new Destination(null, e.address(), e.port(), proto));
     }
 
     private void printSummary(EgressPolicy policy, DestinationSummary summary, CgroupUsage usage, long lost) {
