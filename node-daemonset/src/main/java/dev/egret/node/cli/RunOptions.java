@@ -13,10 +13,11 @@ import java.util.Optional;
  * @param auditLog   where to write one JSON line per event, when present
  * @param pinDir     the bpffs directory under which the run pins its programs and maps
  * @param cgroupParent the parent of the workload cgroup, relative to the cgroup2 root
+ * @param dnsUpstreams resolvers the DNS proxy forwards to ({@code HOST:PORT}); empty: the host's resolv.conf
  * @param command    the command and its arguments
  */
 public record RunOptions(Path policyFile, Optional<String> mode, Optional<Path> auditLog, Path pinDir, String cgroupParent,
-                         List<String> command) {
+                         List<String> dnsUpstreams, List<String> command) {
 
     public static final Path DEFAULT_PIN_DIR = Path.of("/sys/fs/bpf/egret");
     public static final String DEFAULT_CGROUP_PARENT = "egret";
@@ -34,6 +35,7 @@ public record RunOptions(Path policyFile, Optional<String> mode, Optional<Path> 
             throw new UsageException("give the command to run after --");
         }
         command = List.copyOf(command);
+        dnsUpstreams = List.copyOf(dnsUpstreams);
     }
 
     public static RunOptions parse(List<String> args) {
@@ -42,6 +44,7 @@ public record RunOptions(Path policyFile, Optional<String> mode, Optional<Path> 
         Path audit = null;
         Path pinDir = DEFAULT_PIN_DIR;
         String parent = DEFAULT_CGROUP_PARENT;
+        List<String> upstreams = new ArrayList<>();
         List<String> command = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -55,10 +58,11 @@ public record RunOptions(Path policyFile, Optional<String> mode, Optional<Path> 
                 case "--audit-log" -> audit = Path.of(value(args, ++i, a));
                 case "--pin-dir" -> pinDir = Path.of(value(args, ++i, a));
                 case "--cgroup-parent" -> parent = value(args, ++i, a);
+                case "--dns-upstream" -> upstreams.add(value(args, ++i, a));
                 default -> throw new UsageException("unknown option '" + a + "' (the command goes after --)");
             }
         }
-        return new RunOptions(policy, Optional.ofNullable(mode), Optional.ofNullable(audit), pinDir, parent, command);
+        return new RunOptions(policy, Optional.ofNullable(mode), Optional.ofNullable(audit), pinDir, parent, upstreams, command);
     }
 
     static String value(List<String> args, int i, String option) {

@@ -27,6 +27,13 @@ public final class DestinationSummary {
         reasons.putIfAbsent(k, reason);
     }
 
+    /** A DNS query: the name is the destination, the protocol {@code dns}. */
+    public synchronized void addName(dev.egret.node.dns.DnsQueryEvent e) {
+        Key k = new Key(e.name() + " (" + e.type() + ")", 53, "dns", e.verdict());
+        counts.computeIfAbsent(k, x -> new long[1])[0]++;
+        reasons.putIfAbsent(k, e.reason());
+    }
+
     public synchronized List<Row> rows() {
         List<Row> out = new ArrayList<>();
         counts.forEach((k, c) -> out.add(new Row(k.destination(), k.port(), k.protocol(), k.verdict(), reasons.get(k), c[0])));

@@ -23,6 +23,22 @@ public final class EventJson {
         return dev.egret.policy.PolicyDecider.decide(policy, new dev.egret.policy.Destination(null, e.address(), e.port(), proto));
     }
 
+    public static String line(dev.egret.node.dns.DnsQueryEvent e) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("time", e.time().toString());
+        n.put("type", "dns");
+        n.put("workload", e.workload());
+        n.put("cgroupId", e.cgroupId());
+        n.put("pid", e.pid());
+        n.put("name", e.name());
+        n.put("queryType", e.type());
+        n.put("verdict", e.verdict().wireName());
+        n.put("rule", e.rule());
+        n.put("reason", e.reason());
+        n.put("learnedAddresses", e.learnedAddresses());
+        return n.toString();
+    }
+
     public static String line(EgressEvent e, Instant time, String workload, String rule, String reason) {
         ObjectNode n = JSON.createObjectNode();
         n.put("time", time.toString());

@@ -64,6 +64,7 @@ public final class RunCommand {
         String name = "run-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 6);
         WorkloadCgroup cgroup = null;
         EgretDatapath datapath = null;
+        dns = null;
         java.nio.file.Path pinDir = options.pinDir().resolve(name);
         try {
             CgroupMounts mounts = CgroupMounts.fromProc();
@@ -75,6 +76,7 @@ public final class RunCommand {
             }
             datapath.applyPolicy(PolicyCompiler.compile(policy, SLOT));
             datapath.bindWorkload(cgroup.id(), new WorkloadEntry(SLOT, policy.spec().mode() == Mode.AUDIT, false, true));
+            dns = startDns(policy, name, cgroup, datapath);
         } catch (RuntimeException e) {
             err.println("egret: cannot enforce the policy, not running the command: " + e.getMessage());
             cleanup(datapath, pinDir, cgroup);
@@ -85,6 +87,25 @@ public final class RunCommand {
         } finally {
             cleanup(datapath, pinDir, cgroup);
         }
+    }
+
+    private RunDns dns;
+
+    /** Starts this run's DNS proxy and redirects the workload's DNS to it (unless no upstream is known). */
+    private RunDns startDns(EgressPolicy policy, String name, WorkloadCgroup cgroup, EgretDatapath datapath) {
+        List<String> ups = options.dnsUpstreams().isEmpty()
+                ? ResolvConf.nameservers(java.nio.file.Path.of("/etc/resolv.conf")) : options.dnsUpstreams();
+        if (ups.isEmpty()) {
+            err.println("egret: note: no DNS upstream (--dns-upstream or resolv.conf): DNS is policed like other traffic");
+            return null;
+        }
+        return RunDns.start(datapath, policy, name, cgroup.id(), SLOT, ups, this::onDns);
+    }
+
+    private final List<dev.egret.node.dns.DnsQueryEvent> dnsEvents = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private void onDns(dev.egret.node.dns.DnsQueryEvent e) {
+        dnsEvents.add(e);
     }
 
     private int supervise(EgressPolicy policy, String name, WorkloadCgroup cgroup, EgretDatapath datapath) {
@@ -141,6 +162,17 @@ public final class RunCommand {
                 pump.stopAndDrain();
             }
         }
+        dnsEvents.forEach(summary::addName);
+        if (auditLog != null) {
+            try {
+                for (var e : dnsEvents) {
+                    auditLog.write(EventJson.line(e));
+                    auditLog.newLine();
+                }
+            } catch (IOException ex) {
+                auditErrors.add(ex.getMessage());
+            }
+        }
         CgroupUsage usage = cgroup.usage();
         try {
             if (auditLog != null) {
@@ -176,6 +208,9 @@ public final class RunCommand {
 
     private void cleanup(EgretDatapath datapath, java.nio.file.Path pinDir, WorkloadCgroup cgroup) {
         List<String> problems = new ArrayList<>();
+        if (dns != null) {
+            dns.close();
+        }
         if (cgroup != null) {
             try {
                 cgroup.terminate();
