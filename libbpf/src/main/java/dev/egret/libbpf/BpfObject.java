@@ -35,6 +35,12 @@ public final class BpfObject implements AutoCloseable {
         return this;
     }
 
+    /** Loads without libbpf's log lines; the failure still surfaces as a {@link BpfException}. */
+    public BpfObject loadQuietly() {
+        handle.loadQuietly();
+        return this;
+    }
+
     public List<String> programNames() {
         return handle.programNames();
     }

@@ -50,6 +50,7 @@ public final class Native {
     static final MethodHandle RINGBUF_NEW = errnoCall("ring_buffer__new", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle RINGBUF_POLL = call("ring_buffer__poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     static final MethodHandle RINGBUF_CONSUME = call("ring_buffer__consume", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle SET_PRINT = call("libbpf_set_print", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final MethodHandle RINGBUF_FREE = call("ring_buffer__free", FunctionDescriptor.ofVoid(ADDRESS));
     private static final MethodHandle CLOSE = LINKER.downcallHandle(LIBC.find("close").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));

@@ -53,6 +53,25 @@ public final class ObjectHandle implements AutoCloseable {
         }
     }
 
+    /** Loads with libbpf's own logging off (for optional programs whose failure is expected and reported). */
+    public void loadQuietly() {
+        synchronized (ObjectHandle.class) {
+            MemorySegment previous = MemorySegment.NULL;
+            try {
+                previous = (MemorySegment) Native.SET_PRINT.invokeExact(MemorySegment.NULL);
+                load();
+            } catch (Throwable t) {
+                throw Native.rethrow(t);
+            } finally {
+                try {
+                    MemorySegment ignored = (MemorySegment) Native.SET_PRINT.invokeExact(previous);
+                } catch (Throwable t) {
+                    // logging stays off: nothing to recover
+                }
+            }
+        }
+    }
+
     /** The fd of a loaded program, owned by the object (valid until close). */
     public int programFd(String name) {
         try (Arena a = Arena.ofConfined()) {

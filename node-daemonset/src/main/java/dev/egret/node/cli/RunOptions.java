@@ -14,10 +14,11 @@ import java.util.Optional;
  * @param pinDir     the bpffs directory under which the run pins its programs and maps
  * @param cgroupParent the parent of the workload cgroup, relative to the cgroup2 root
  * @param dnsUpstreams resolvers the DNS proxy forwards to ({@code HOST:PORT}); empty: the host's resolv.conf
+ * @param dnsGrace   added to every learned IP's TTL
  * @param command    the command and its arguments
  */
 public record RunOptions(Path policyFile, Optional<String> mode, Optional<Path> auditLog, Path pinDir, String cgroupParent,
-                         List<String> dnsUpstreams, List<String> command) {
+                         List<String> dnsUpstreams, java.time.Duration dnsGrace, List<String> command) {
 
     public static final Path DEFAULT_PIN_DIR = Path.of("/sys/fs/bpf/egret");
     public static final String DEFAULT_CGROUP_PARENT = "egret";
@@ -45,6 +46,7 @@ public record RunOptions(Path policyFile, Optional<String> mode, Optional<Path> 
         Path pinDir = DEFAULT_PIN_DIR;
         String parent = DEFAULT_CGROUP_PARENT;
         List<String> upstreams = new ArrayList<>();
+        java.time.Duration grace = java.time.Duration.ofSeconds(5);
         List<String> command = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -59,10 +61,23 @@ public record RunOptions(Path policyFile, Optional<String> mode, Optional<Path> 
                 case "--pin-dir" -> pinDir = Path.of(value(args, ++i, a));
                 case "--cgroup-parent" -> parent = value(args, ++i, a);
                 case "--dns-upstream" -> upstreams.add(value(args, ++i, a));
+                case "--dns-grace" -> grace = seconds(value(args, ++i, a), a);
                 default -> throw new UsageException("unknown option '" + a + "' (the command goes after --)");
             }
         }
-        return new RunOptions(policy, Optional.ofNullable(mode), Optional.ofNullable(audit), pinDir, parent, upstreams, command);
+        return new RunOptions(policy, Optional.ofNullable(mode), Optional.ofNullable(audit), pinDir, parent, upstreams, grace, command);
+    }
+
+    static java.time.Duration seconds(String v, String option) {
+        try {
+            long s = Long.parseLong(v.endsWith("s") ? v.substring(0, v.length() - 1) : v);
+            if (s >= 0) {
+                return java.time.Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through
+        }
+        throw new UsageException(option + " takes seconds (e.g. 5 or 5s), not '" + v + "'");
     }
 
     static String value(List<String> args, int i, String option) {

@@ -93,7 +93,11 @@ public final class EgretDatapath implements AutoCloseable {
     private static void loadAndAttach(DatapathConfig config, Path object, Programs.Program p) {
         try (BpfObject obj = BpfObject.open(object, config.pinDir())) {
             config.mapSizes().forEach(obj::maxEntries);
-            obj.load();
+            if (p.optional()) {
+                obj.loadQuietly();
+            } else {
+                obj.load();
+            }
             Path progPin = config.pinDir().resolve("prog_" + p.name());
             Files.deleteIfExists(progPin);
             obj.pinProgram(p.name(), progPin);

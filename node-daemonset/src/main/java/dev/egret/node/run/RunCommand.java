@@ -99,7 +99,7 @@ public final class RunCommand {
             err.println("egret: note: no DNS upstream (--dns-upstream or resolv.conf): DNS is policed like other traffic");
             return null;
         }
-        return RunDns.start(datapath, policy, name, cgroup.id(), SLOT, ups, this::onDns);
+        return RunDns.start(datapath, policy, name, cgroup.id(), SLOT, ups, options.dnsGrace(), this::onDns);
     }
 
     private final List<dev.egret.node.dns.DnsQueryEvent> dnsEvents = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -193,9 +193,18 @@ public final class RunCommand {
                 String.join(" ", options.command()), policy.name(), policy.spec().mode().wireName(),
                 summary.total(Verdict.ALLOW), summary.total(Verdict.DENY), summary.total(Verdict.AUDIT_DENY));
         err.print(summary.render());
-        if (usage.memoryBytes() >= 0 || usage.cpuSeconds() >= 0) {
-            err.printf("egret: resources: cpu %.2fs, memory %s (limit %s)%n", Math.max(0, usage.cpuSeconds()),
-                    bytes(usage.memoryBytes()), usage.memoryLimitBytes() < 0 ? "none" : bytes(usage.memoryLimitBytes()));
+        List<String> res = new ArrayList<>();
+        if (usage.cpuSeconds() >= 0) {
+            res.add(String.format("cpu %.2fs", usage.cpuSeconds()));
+        }
+        if (usage.memoryBytes() >= 0) {
+            res.add("memory " + bytes(usage.memoryBytes()) + (usage.memoryLimitBytes() < 0 ? "" : " (limit " + bytes(usage.memoryLimitBytes()) + ")"));
+        }
+        if (usage.pids() >= 0) {
+            res.add("tasks " + usage.pids());
+        }
+        if (!res.isEmpty()) {
+            err.println("egret: resources: " + String.join(", ", res));
         }
         if (lost > 0) {
             err.println("egret: warning: " + lost + " events were lost (ring buffer full); counts are incomplete");

@@ -22,19 +22,17 @@ final class RunDns implements AutoCloseable {
     private final Vertx vertx;
     private final ExecutorService writer;
     private final DnsProxy proxy;
-    private final EgretDatapath datapath;
 
-    private RunDns(Vertx vertx, ExecutorService writer, DnsProxy proxy, EgretDatapath datapath) {
+    private RunDns(Vertx vertx, ExecutorService writer, DnsProxy proxy) {
         this.vertx = vertx;
         this.writer = writer;
         this.proxy = proxy;
-        this.datapath = datapath;
     }
 
     static RunDns start(EgretDatapath datapath, EgressPolicy policy, String workload, long cgroupId, int slot,
-                        List<String> upstreams, Consumer<DnsQueryEvent> events) {
+                        List<String> upstreams, Duration grace, Consumer<DnsQueryEvent> events) {
         DnsProxyConfig cfg = new DnsProxyConfig(upstreams.stream().map(DnsProxyConfig::parseUpstream).toList(),
-                Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(500));
+                Duration.ofSeconds(2), grace, Duration.ofMillis(500));
         Vertx vertx = Vertx.vertx();
         ExecutorService writer = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("egret-dns-writer").unstarted(r));
         WorkloadPolicies policies = id -> id == cgroupId
@@ -48,7 +46,7 @@ final class RunDns implements AutoCloseable {
             vertx.close();
             throw e;
         }
-        return new RunDns(vertx, writer, proxy, datapath);
+        return new RunDns(vertx, writer, proxy);
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.egret.node.run;
 
-import dev.egret.node.datapath.EgretDatapath;
+import dev.egret.node.testkit.EgretRunner;
 import dev.egret.node.testkit.Servers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -8,10 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -22,56 +20,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Drives the built {@code ./egret run} as a user would. */
 class EgretRunIT {
-    private static final Path EGRET = Path.of("..", "egret").toAbsolutePath().normalize();
-    private final String id = "egret-test-" + UUID.randomUUID().toString().substring(0, 8);
-    private final Path pinDir = Path.of("/sys/fs/bpf", id);
+    private EgretRunner egret;
     private Servers server;
     @TempDir
     Path tmp;
 
-    record Result(int exit, String stdout, String stderr) {
-    }
-
     @BeforeEach
     void start() throws IOException {
         server = new Servers("0.0.0.0");
+        egret = new EgretRunner();
     }
 
     @AfterEach
     void cleanUp() throws Exception {
         server.close();
-        Path cg = Path.of(dev.egret.node.cgroup.CgroupMounts.fromProc().v2Root().toString(), id);
-        if (Files.isDirectory(cg)) {
-            try (var s = Files.list(cg)) {
-                for (Path child : s.filter(Files::isDirectory).toList()) {
-                    Files.writeString(child.resolve("cgroup.kill"), "1");
-                }
-            }
-        }
-        Thread.sleep(200);
-        if (Files.isDirectory(pinDir)) {
-            try (var s = Files.list(pinDir)) {
-                for (Path run : s.toList()) {
-                    EgretDatapath.uninstall(run);
-                }
-            }
-            Files.deleteIfExists(pinDir);
-        }
-        for (var root : dev.egret.node.cgroup.CgroupMounts.fromProc().v1Controllers().values().stream().distinct().toList()) {
-            removeTree(root.resolve(id));
-        }
-        removeTree(cg);
-    }
-
-    private static void removeTree(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        egret.close();
     }
 
     private Path policy(String spec) throws IOException {
@@ -81,18 +44,11 @@ class EgretRunIT {
     }
 
     private Process start(List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(EGRET.toString(), "run", "--pin-dir", pinDir.toString(),
-                "--cgroup-parent", id));
-        cmd.addAll(args);
-        return new ProcessBuilder(cmd).start();
+        return egret.start(args);
     }
 
-    private Result run(List<String> args) throws Exception {
-        Process p = start(args);
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return new Result(p.exitValue(), out, err);
+    private EgretRunner.Result run(List<String> args) throws Exception {
+        return egret.run(args);
     }
 
     private String tryConnect(String host, String mark) {
@@ -104,7 +60,7 @@ class EgretRunIT {
         Path audit = tmp.resolve("audit.jsonl");
         Path p = policy("  egress: [{toCIDR: [127.0.0.1/32], toPorts: [{port: " + server.port() + ", protocol: TCP}]}]\n"
                 + "  limits: {memory: 64Mi, pids: 100}\n");
-        Result r = run(List.of("--policy", p.toString(), "--audit-log", audit.toString(), "--", "bash", "-c",
+        EgretRunner.Result r = run(List.of("--policy", p.toString(), "--audit-log", audit.toString(), "--", "bash", "-c",
                 tryConnect("127.0.0.1", "allowed") + "; " + tryConnect("127.0.0.2", "other") + "; exit 7"));
         assertEquals(7, r.exit(), r.stderr());
         assertEquals(List.of("allowed-ok", "other-refused"), r.stdout().lines().toList());
@@ -121,7 +77,7 @@ class EgretRunIT {
     @Test
     void auditModeLetsThroughAndReports() throws Exception {
         Path p = policy("  egress: []\n");
-        Result r = run(List.of("--policy", p.toString(), "--mode", "audit", "--", "bash", "-c", tryConnect("127.0.0.2", "x")));
+        EgretRunner.Result r = run(List.of("--policy", p.toString(), "--mode", "audit", "--", "bash", "-c", tryConnect("127.0.0.2", "x")));
         assertEquals(0, r.exit(), r.stderr());
         assertEquals("x-ok", r.stdout().strip());
         assertTrue(r.stderr().contains("audit mode") && r.stderr().contains("1 audit-denied"), r.stderr());
@@ -130,7 +86,7 @@ class EgretRunIT {
     @Test
     void packetAndRawSocketsAreRefused() throws Exception {
         Path p = policy("  egress: [{toCIDR: ['0.0.0.0/0']}]\n");
-        Result r = run(List.of("--policy", p.toString(), "--", "python3", "-c", """
+        EgretRunner.Result r = run(List.of("--policy", p.toString(), "--", "python3", "-c", """
                 import socket
                 for fam, typ in [(socket.AF_PACKET, socket.SOCK_RAW), (socket.AF_INET, socket.SOCK_RAW)]:
                     try:
@@ -145,7 +101,7 @@ class EgretRunIT {
     void anInvalidPolicyNamesTheFieldAndRunsNothing() throws Exception {
         Path marker = tmp.resolve("ran");
         Path p = policy("  egress: [{toCIDR: [10.0.0.0/33]}]\n");
-        Result r = run(List.of("--policy", p.toString(), "--", "touch", marker.toString()));
+        EgretRunner.Result r = run(List.of("--policy", p.toString(), "--", "touch", marker.toString()));
         assertEquals(2, r.exit());
         assertTrue(r.stderr().contains("spec.egress[0].toCIDR[0]"), r.stderr());
         assertFalse(Files.exists(marker));
