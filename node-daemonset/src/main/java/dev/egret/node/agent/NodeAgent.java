@@ -5,7 +5,14 @@ import dev.egret.node.cgroup.CgroupMounts;
 import dev.egret.node.datapath.DatapathConfig;
 import dev.egret.node.datapath.EgressEvent;
 import dev.egret.node.datapath.EgretDatapath;
+import dev.egret.node.dns.DnsProxy;
+import dev.egret.node.dns.DnsProxyConfig;
+import dev.egret.node.dns.DnsQueryEvent;
+import dev.egret.node.dns.WorkloadPolicies;
+import dev.egret.node.run.EventJson;
 import dev.egret.policy.EgressPolicy;
+import dev.egret.policy.Verdict;
+import io.vertx.core.Vertx;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,9 +21,13 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +47,11 @@ public class NodeAgent {
 
     @Inject
     NodeMetrics metrics;
+
+    @Inject
+    Vertx vertx;
+
+    private DnsProxy dnsProxy;
 
     private EgretDatapath datapath;
     private Reconciler reconciler;
@@ -76,10 +92,47 @@ public class NodeAgent {
         owner = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("egret-datapath").unstarted(r));
         owner.scheduleWithFixedDelay(this::reconcileSafely, 0, config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
         eventThread = Thread.ofPlatform().name("egret-events").daemon().start(this::pumpEvents);
+        startDns();
+    }
+
+    /** The DNS proxy: answers are released only after the datapath thread has written their addresses. */
+    private void startDns() {
+        List<String> ups = config.dnsUpstreams();
+        if (ups.isEmpty()) {
+            LOG.warn("no DNS upstream configured or in /etc/resolv.conf: workloads' DNS is policed like other traffic");
+            datapath.redirectDns(0);
+            return;
+        }
+        var cfg = new DnsProxyConfig(ups.stream().map(DnsProxyConfig::parseUpstream).toList(),
+                Duration.ofSeconds(2), config.dnsGrace(), Duration.ofMillis(500));
+        dnsProxy = new DnsProxy(vertx, datapath, this::policyFor, cfg, this::onDnsEvent, owner, metrics);
+        int port = dnsProxy.start();
+        owner.execute(() -> datapath.redirectDns(port));
+        LOG.infof("DNS proxy on 127.0.0.1:%d and [::1]:%d, upstreams %s", port, port, ups);
+    }
+
+    private Optional<WorkloadPolicies.Bound> policyFor(long cgroupId) {
+        DesiredState d = lastDesired;
+        if (d == null || !d.bindings().containsKey(cgroupId)) {
+            return Optional.empty();
+        }
+        int slot = d.bindings().get(cgroupId).slot();
+        EgressPolicy p = lastPolicies.get(d.slotNames().get(slot));
+        return p == null ? Optional.empty()
+                : Optional.of(new WorkloadPolicies.Bound(d.workloads().get(cgroupId), slot, p));
+    }
+
+    private void onDnsEvent(DnsQueryEvent e) {
+        if (e.verdict() != Verdict.ALLOW) {
+            EVENTS.info(EventJson.line(e));
+        }
     }
 
     void onStop(@Observes ShutdownEvent ev) {
         running = false;
+        if (dnsProxy != null) {
+            dnsProxy.close();
+        }
         if (owner != null) {
             owner.shutdown();
             try {
@@ -114,7 +167,7 @@ public class NodeAgent {
     void reconcile() {
         Map<String, EgressPolicy> byName = policies.read();
         policies.errors().forEach((f, err) -> LOG.warnf("policy file %s: %s (its last good version stays in force)", f, err));
-        Map<String, Integer> assigned = slots.assign(byName.keySet(), java.util.Set.of());
+        Map<String, Integer> assigned = slots.assign(byName.keySet(), Set.of());
         Map<String, Map<String, Long>> cgroups = new HashMap<>();
         for (EgressPolicy p : byName.values()) {
             List<CgroupGlob> globs = p.spec().workloads().cgroupPaths().stream().map(CgroupGlob::compile).toList();
@@ -129,7 +182,7 @@ public class NodeAgent {
         }
         lastDesired = desired;
         lastPolicies = byName;
-        metrics.refresh(desired.workloads());
+        metrics.refresh(desired.workloads(), desired.slotNames());
     }
 
     private void pumpEvents() {
@@ -146,11 +199,11 @@ public class NodeAgent {
         DesiredState d = lastDesired;
         String workload = d == null ? "unknown" : d.workloads().getOrDefault(e.cgroupId(), "unknown");
         metrics.connection(workload, e.verdict().wireName(), e.protocolName());
-        if (e.verdict() != dev.egret.policy.Verdict.ALLOW) {
+        if (e.verdict() != Verdict.ALLOW) {
             EgressPolicy policy = d == null ? null : lastPolicies.get(d.slotNames().get(e.slot()));
-            var decision = policy == null ? null : dev.egret.node.run.EventJson.explain(policy, e);
+            var decision = policy == null ? null : EventJson.explain(policy, e);
             long wallNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime() + e.monotonicNanos();
-            EVENTS.info(dev.egret.node.run.EventJson.line(e, java.time.Instant.ofEpochSecond(0, wallNanos), workload,
+            EVENTS.info(EventJson.line(e, Instant.ofEpochSecond(0, wallNanos), workload,
                     decision != null ? decision.rule() : e.reason().name().toLowerCase(),
                     decision != null ? decision.reason() : e.reason().text()));
         }

@@ -1,10 +1,13 @@
 package dev.egret.node.agent;
 
+import dev.egret.node.run.ResolvConf;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /** The node agent's settings ({@code egret.node.*}); {@code ./egret node} maps its options onto them. */
@@ -30,6 +33,14 @@ public class NodeConfig {
     /** Capacities of maps created now, as {@code name=entries,...} (e.g. {@code egret_allow4=65536}). */
     @ConfigProperty(name = "egret.node.map-sizes", defaultValue = " ")
     String mapSizes;
+
+    /** Upstream resolvers of the DNS proxy ({@code HOST:PORT,...}); empty: the nameservers of /etc/resolv.conf. */
+    @ConfigProperty(name = "egret.node.dns-upstreams", defaultValue = " ")
+    String dnsUpstreams;
+
+    /** Added to every learned IP's TTL. */
+    @ConfigProperty(name = "egret.node.dns-grace", defaultValue = "5s")
+    Duration dnsGrace;
 
     @ConfigProperty(name = "egret.node.reconcile-interval", defaultValue = "1s")
     Duration reconcileInterval;
@@ -68,6 +79,16 @@ public class NodeConfig {
             }
         }
         return out;
+    }
+
+    public List<String> dnsUpstreams() {
+        List<String> ups = Arrays.stream(dnsUpstreams.split(",")).map(String::strip)
+                .filter(x -> !x.isEmpty()).toList();
+        return ups.isEmpty() ? ResolvConf.nameservers(Path.of("/etc/resolv.conf")) : ups;
+    }
+
+    public Duration dnsGrace() {
+        return dnsGrace;
     }
 
     public Duration reconcileInterval() {

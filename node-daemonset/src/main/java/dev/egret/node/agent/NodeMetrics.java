@@ -4,26 +4,32 @@ import dev.egret.node.cgroup.CgroupMounts;
 import dev.egret.node.cgroup.CgroupStats;
 import dev.egret.node.datapath.Counters;
 import dev.egret.node.datapath.KernelContract;
+import dev.egret.node.dns.DnsMetrics;
+import dev.egret.policy.Verdict;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every metric the node exports, in one place. Labels are bounded: workload (a policed cgroup's path), verdict,
  * protocol, map name; never addresses or DNS names.
  */
 @ApplicationScoped
-public class NodeMetrics {
+public class NodeMetrics implements DnsMetrics {
     public static final String CONNECTIONS = "egret_connections";           // _total
     public static final String EGRESS_BYTES = "egret_egress_bytes";         // _total
     public static final String EGRESS_PACKETS = "egret_egress_packets";     // _total
@@ -35,6 +41,11 @@ public class NodeMetrics {
     public static final String MAP_CAPACITY = "egret_bpf_map_capacity";
     public static final String EVENTS_LOST = "egret_events_lost";           // _total
     public static final String RECONCILE_FAILURES = "egret_reconcile_failures"; // _total
+    public static final String DNS_QUERIES = "egret_dns_queries";             // _total
+    public static final String DNS_ERRORS = "egret_dns_errors";               // _total
+    public static final String DNS_UPSTREAM = "egret_dns_upstream_duration";  // _seconds
+    public static final String DNS_DATAPATH_WAIT = "egret_dns_datapath_wait"; // _seconds
+    public static final String FQDN_LEARNED = "egret_fqdn_learned_ips";
 
     @Inject
     MeterRegistry registry;
@@ -43,6 +54,8 @@ public class NodeMetrics {
     private CgroupMounts mounts;
     private final Map<String, List<Meter>> perWorkload = new HashMap<>();
     private volatile Map<String, long[]> mapUsage = Map.of();
+    private volatile Map<String, Long> learned = Map.of();
+    private final Set<String> learnedGauges = ConcurrentHashMap.newKeySet();
 
     void bind(NodeAgent agent) {
         this.agent = agent;
@@ -63,8 +76,18 @@ public class NodeMetrics {
     }
 
     /** Refreshes map usage and the per-workload meters; called by the datapath thread after a reconcile. */
-    void refresh(Map<Long, String> workloads) {
+    void refresh(Map<Long, String> workloads, Map<Integer, String> slotNames) {
         mapUsage = agent.datapath().usage();
+        Map<String, Long> perPolicy = new HashMap<>();
+        agent.datapath().learnedPerSlot().forEach((slot, n) -> perPolicy.merge(slotNames.getOrDefault(slot, "unknown"), n, Long::sum));
+        slotNames.values().forEach(n -> perPolicy.putIfAbsent(n, 0L));
+        learned = perPolicy;
+        for (String policy : perPolicy.keySet()) {
+            if (learnedGauges.add(policy)) {
+                Gauge.builder(FQDN_LEARNED, this, m -> m.learned.getOrDefault(policy, 0L)).tag("workload", policy)
+                        .description("Addresses learned from allowed DNS answers, per policy").register(registry);
+            }
+        }
         Map<String, Long> byName = new HashMap<>();
         workloads.forEach((id, name) -> byName.put(name, id));
         for (var it = perWorkload.entrySet().iterator(); it.hasNext(); ) {
@@ -102,6 +125,32 @@ public class NodeMetrics {
     void connection(String workload, String verdict, String protocol) {
         Counter.builder(CONNECTIONS).tags("workload", workload, "verdict", verdict, "protocol", protocol)
                 .description("Outbound connection attempts by verdict").register(registry).increment();
+    }
+
+    @Override
+    public void query(String workload, Verdict verdict) {
+        Counter.builder(DNS_QUERIES).tags("workload", workload, "verdict", verdict.wireName())
+                .description("DNS queries of policed workloads by verdict").register(registry).increment();
+    }
+
+    @Override
+    public void error(String reason) {
+        Counter.builder(DNS_ERRORS).tag("reason", reason).description("DNS proxy errors by reason")
+                .register(registry).increment();
+    }
+
+    @Override
+    public void upstreamSeconds(double s) {
+        Timer.builder(DNS_UPSTREAM).publishPercentileHistogram()
+                .description("Time upstream resolvers took to answer").register(registry)
+                .record(Duration.ofNanos((long) (s * 1e9)));
+    }
+
+    @Override
+    public void datapathWaitSeconds(double s) {
+        Timer.builder(DNS_DATAPATH_WAIT).publishPercentileHistogram()
+                .description("Time an answer was held until its addresses were in the kernel").register(registry)
+                .record(Duration.ofNanos((long) (s * 1e9)));
     }
 
     void reconcileFailed() {

@@ -208,6 +208,15 @@ public final class EgretDatapath implements AutoCloseable {
         maps.get(KernelContract.MAP_LEARNED).put(ip.key(), ip.value());
     }
 
+    /** How many learned addresses each slot holds (expired ones included until they are swept). */
+    public Map<Integer, Long> learnedPerSlot() {
+        Map<Integer, Long> out = new HashMap<>();
+        for (byte[] k : maps.get(KernelContract.MAP_LEARNED).keys()) {
+            out.merge(ByteBuffer.wrap(k).order(ByteOrder.nativeOrder()).getInt(), 1L, Long::sum);
+        }
+        return out;
+    }
+
     public void forget(LearnedIp ip) {
         maps.get(KernelContract.MAP_LEARNED).delete(ip.key());
     }

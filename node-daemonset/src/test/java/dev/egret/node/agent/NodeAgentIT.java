@@ -36,11 +36,13 @@ class NodeAgentIT {
     @TempDir
     Path tmp;
     private int port;
+    private dev.egret.node.testkit.TestDnsServer dns;
 
     @BeforeEach
     void setUp() throws IOException {
         env = new TestCgroups();
         server = new Servers("0.0.0.0");
+        dns = new dev.egret.node.testkit.TestDnsServer().add("allowed.test. 60 A 127.0.0.3").add("denied.test. 60 A 127.0.0.2");
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
@@ -56,6 +58,7 @@ class NodeAgentIT {
             c.close();
         }
         server.close();
+        dns.close();
         env.close();
     }
 
@@ -66,7 +69,7 @@ class NodeAgentIT {
                 "-Degret.node.state-dir=" + tmp.resolve("state"), "-Degret.node.policy-dir=" + tmp.resolve("policies"),
                 "-Degret.node.pin-dir=" + env.pinDir.resolve("node"),
                 "-Degret.node.attach-cgroup=" + env.mounts.v2Root().resolve(env.parent),
-                "-Degret.node.reconcile-interval=200ms",
+                "-Degret.node.reconcile-interval=200ms", "-Degret.node.dns-upstreams=" + dns.upstream(),
                 "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         node = pb.start();
@@ -88,7 +91,7 @@ class NodeAgentIT {
                 metadata: {name: deploy}
                 spec:
                   workloads: {cgroupPaths: ["%s/deploy-*"]}
-                  egress: [{toCIDR: [%s/32], toPorts: [{port: %d}]}]
+                  egress: [{toCIDR: [%s/32], toPorts: [{port: %d}]}, {toFQDNs: [{matchName: allowed.test}]}]
                 """.formatted(env.parent, allowedIp, server.port()));
         Files.move(tmpFile, tmp.resolve("policies/deploy.yaml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
@@ -136,6 +139,16 @@ class NodeAgentIT {
         assertTrue(metrics.contains("egret_bpf_map_entries{map=\"egret_workloads\"} 1.0"), metrics);
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("egret_egress_packets_total{workload=\"" + env.parent + "/deploy-1\"}")));
         assertTrue(metrics.contains("egret_events_lost_total"), metrics);
+
+        // DNS of the workload goes through the node's proxy, whatever resolver it asks
+        List<String> dig = InCgroup.run(deploy, List.of("sh", "-c", "dig +short @192.0.2.53 allowed.test; "
+                + "dig @192.0.2.53 denied.test | grep -o 'status: [A-Z]*'"));
+        assertEquals(List.of("127.0.0.3", "status: REFUSED"), dig);
+        String dnsMetrics = get("/q/metrics").body();
+        assertTrue(dnsMetrics.lines().anyMatch(l -> l.startsWith("egret_dns_queries_total") && l.contains("verdict=\"deny\"")), dnsMetrics);
+        awaitTrue(() -> get("/q/metrics").body().lines().anyMatch(l -> l.startsWith("egret_fqdn_learned_ips{workload=\"deploy\"} 1.0")),
+                "learned address counted after the next reconcile");
+        assertTrue(dnsMetrics.contains("egret_dns_datapath_wait_seconds_bucket"), dnsMetrics);
 
         // a policy edit is applied by difference
         writePolicy("127.0.0.2");
