@@ -54,6 +54,18 @@ public record AuditEvent(String id, Instant time, Instant firstSeen, long count,
         }
     }
 
+    /** The same event under another id (the journal numbers events as it stores them). */
+    public AuditEvent withId(String newId) {
+        return new AuditEvent(newId, time, firstSeen, count, node, workload, policy, cgroupId, pid, command, kind, name,
+                queryType, address, port, protocol, verdict, rule, reason);
+    }
+
+    /** The same event folded with {@code more} later occurrences, the last at {@code last}. */
+    public AuditEvent plus(long more, Instant last) {
+        return new AuditEvent(id, last.isAfter(time) ? last : time, firstSeen, count + more, node, workload, policy,
+                cgroupId, pid, command, kind, name, queryType, address, port, protocol, verdict, rule, reason);
+    }
+
     /** What the workload reached for: the name when known, else the address. */
     public String destination() {
         return name != null ? name : address;

@@ -4,12 +4,15 @@ import dev.egret.libbpf.RingBuffer;
 import dev.egret.node.cgroup.CgroupMounts;
 import dev.egret.node.datapath.DatapathConfig;
 import dev.egret.node.datapath.EgressEvent;
+import dev.egret.node.audit.AuditEvents;
 import dev.egret.node.datapath.EgretDatapath;
 import dev.egret.node.dns.DnsProxy;
 import dev.egret.node.dns.DnsProxyConfig;
 import dev.egret.node.dns.DnsQueryEvent;
 import dev.egret.node.dns.WorkloadPolicies;
 import dev.egret.node.run.EventJson;
+import dev.egret.node.sync.PolicySet;
+import dev.egret.policy.Decision;
 import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.Verdict;
 import io.vertx.core.Vertx;
@@ -25,9 +28,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +55,12 @@ public class NodeAgent {
 
     @Inject
     Vertx vertx;
+
+    @Inject
+    ControllerLink link;
+
+    @Inject
+    NodeAudit audit;
 
     private DnsProxy dnsProxy;
 
@@ -90,6 +101,8 @@ public class NodeAgent {
         metrics.bind(this);
         running = true;
         owner = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("egret-datapath").unstarted(r));
+        link.start(() -> owner.execute(this::reconcileSafely), this::ready);
+        audit.start(link);
         owner.scheduleWithFixedDelay(this::reconcileSafely, 0, config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
         eventThread = Thread.ofPlatform().name("egret-events").daemon().start(this::pumpEvents);
         startDns();
@@ -126,10 +139,19 @@ public class NodeAgent {
         if (e.verdict() != Verdict.ALLOW) {
             EVENTS.info(EventJson.line(e));
         }
+        DesiredState d = lastDesired;
+        String policy = d == null ? null : policyNameOf(d, e.cgroupId());
+        audit.publish(AuditEvents.dns(config.name(), e, policy, "udp"));
+    }
+
+    private static String policyNameOf(DesiredState d, long cgroupId) {
+        var binding = d.bindings().get(cgroupId);
+        return binding == null ? null : d.slotNames().get(binding.slot());
     }
 
     void onStop(@Observes ShutdownEvent ev) {
         running = false;
+        link.stop();
         if (dnsProxy != null) {
             dnsProxy.close();
         }
@@ -148,6 +170,7 @@ public class NodeAgent {
                 Thread.currentThread().interrupt();
             }
         }
+        audit.stop();
         if (datapath != null) {
             datapath.close(); // pins stay: enforcement outlives the agent
         }
@@ -165,7 +188,13 @@ public class NodeAgent {
 
     /** One pass: read policies, find their cgroups, apply the difference. Runs on the datapath thread only. */
     void reconcile() {
-        Map<String, EgressPolicy> byName = policies.read();
+        PolicySet fromController = link.current();
+        Map<String, EgressPolicy> byName = new TreeMap<>(fromController.byName());
+        policies.read().forEach((name, p) -> {
+            if (byName.put(name, p) != null) {
+                LOG.warnf("policy %s is both in %s and at the controller; the local file applies", name, config.policyDir());
+            }
+        });
         policies.errors().forEach((f, err) -> LOG.warnf("policy file %s: %s (its last good version stays in force)", f, err));
         Map<String, Integer> assigned = slots.assign(byName.keySet(), Set.of());
         Map<String, Map<String, Long>> cgroups = new HashMap<>();
@@ -182,6 +211,7 @@ public class NodeAgent {
         }
         lastDesired = desired;
         lastPolicies = byName;
+        link.applied(fromController, Instant.now());
         metrics.refresh(desired.workloads(), desired.slotNames());
     }
 
@@ -199,14 +229,21 @@ public class NodeAgent {
         DesiredState d = lastDesired;
         String workload = d == null ? "unknown" : d.workloads().getOrDefault(e.cgroupId(), "unknown");
         metrics.connection(workload, e.verdict().wireName(), e.protocolName());
+        EgressPolicy policy = d == null ? null : lastPolicies.get(d.slotNames().get(e.slot()));
+        Decision decision = policy == null ? null : EventJson.explain(policy, e);
+        String rule = decision != null ? decision.rule() : e.reason().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        String reason = decision != null ? decision.reason() : e.reason().text();
+        Instant time = wallTime(e);
         if (e.verdict() != Verdict.ALLOW) {
-            EgressPolicy policy = d == null ? null : lastPolicies.get(d.slotNames().get(e.slot()));
-            var decision = policy == null ? null : EventJson.explain(policy, e);
-            long wallNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime() + e.monotonicNanos();
-            EVENTS.info(EventJson.line(e, Instant.ofEpochSecond(0, wallNanos), workload,
-                    decision != null ? decision.rule() : e.reason().name().toLowerCase(),
-                    decision != null ? decision.reason() : e.reason().text()));
+            EVENTS.info(EventJson.line(e, time, workload, rule, reason));
         }
+        audit.publish(AuditEvents.connect(config.name(), e, time, workload, policy == null ? null : policy.name(),
+                null, rule, reason));
+    }
+
+    private static Instant wallTime(EgressEvent e) {
+        long wallNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime() + e.monotonicNanos();
+        return Instant.ofEpochSecond(0, wallNanos);
     }
 
     public boolean ready() {

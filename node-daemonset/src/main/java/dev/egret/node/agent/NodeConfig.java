@@ -4,11 +4,17 @@ import dev.egret.node.run.ResolvConf;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /** The node agent's settings ({@code egret.node.*}); {@code ./egret node} maps its options onto them. */
 @ApplicationScoped
@@ -45,6 +51,36 @@ public class NodeConfig {
     @ConfigProperty(name = "egret.node.reconcile-interval", defaultValue = "1s")
     Duration reconcileInterval;
 
+    /** This node's name in the audit stream and at the controller; default: $NODE_NAME, else the host name. */
+    @ConfigProperty(name = "egret.node.name")
+    Optional<String> name;
+
+    /** The controller to follow for policies and to send events to; none: policies from the policy directory only. */
+    @ConfigProperty(name = "egret.node.controller-url")
+    Optional<URI> controllerUrl;
+
+    /** A file holding the node's bearer token (role {@code node}) for the controller. */
+    @ConfigProperty(name = "egret.node.token-file")
+    Optional<Path> tokenFile;
+
+    /** How the journal is delivered: {@code http} (to the controller) or {@code kafka}. */
+    @ConfigProperty(name = "egret.events.transport", defaultValue = "http")
+    String transport;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
+    String kafkaBootstrapServers;
+
+    @ConfigProperty(name = "egret.events.kafka-topic", defaultValue = "egret.audit")
+    String kafkaTopic;
+
+    /** The bound of the local audit journal. */
+    @ConfigProperty(name = "egret.node.journal-max-bytes", defaultValue = "67108864")
+    long journalMaxBytes;
+
+    /** Allowed repeats of one destination within this window become one event with a count. */
+    @ConfigProperty(name = "egret.node.audit-fold-window", defaultValue = "10s")
+    Duration auditFoldWindow;
+
     public boolean enabled() {
         return enabled;
     }
@@ -65,8 +101,8 @@ public class NodeConfig {
         return attachCgroup;
     }
 
-    public java.util.Map<String, Integer> mapSizes() {
-        java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+    public Map<String, Integer> mapSizes() {
+        Map<String, Integer> out = new TreeMap<>();
         for (String pair : mapSizes.split(",")) {
             if (pair.isBlank()) {
                 continue;
@@ -93,5 +129,57 @@ public class NodeConfig {
 
     public Duration reconcileInterval() {
         return reconcileInterval;
+    }
+
+    public String name() {
+        return name.filter(n -> !n.isBlank()).orElseGet(() -> {
+            String env = System.getenv("NODE_NAME");
+            if (env != null && !env.isBlank()) {
+                return env;
+            }
+            try {
+                return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            } catch (IOException e) {
+                return "node";
+            }
+        });
+    }
+
+    public Optional<URI> controllerUrl() {
+        return controllerUrl;
+    }
+
+    /** The token, read when needed so a rotated file is picked up. */
+    public String token() {
+        Path f = tokenFile.orElseThrow(() -> new IllegalStateException(
+                "egret.node.token-file is required with egret.node.controller-url"));
+        try {
+            return Files.readString(f).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the node token file " + f, e);
+        }
+    }
+
+    public String transport() {
+        if (!transport.equals("http") && !transport.equals("kafka")) {
+            throw new IllegalArgumentException("egret.events.transport: 'http' or 'kafka', not '" + transport + "'");
+        }
+        return transport;
+    }
+
+    public String kafkaBootstrapServers() {
+        return kafkaBootstrapServers;
+    }
+
+    public String kafkaTopic() {
+        return kafkaTopic;
+    }
+
+    public long journalMaxBytes() {
+        return journalMaxBytes;
+    }
+
+    public Duration auditFoldWindow() {
+        return auditFoldWindow;
     }
 }

@@ -1,5 +1,6 @@
 package dev.egret.node.agent;
 
+import dev.egret.node.audit.AuditJournal;
 import dev.egret.node.cgroup.CgroupMounts;
 import dev.egret.node.cgroup.CgroupStats;
 import dev.egret.node.datapath.Counters;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Every metric the node exports, in one place. Labels are bounded: workload (a policed cgroup's path), verdict,
@@ -46,6 +48,15 @@ public class NodeMetrics implements DnsMetrics {
     public static final String DNS_UPSTREAM = "egret_dns_upstream_duration";  // _seconds
     public static final String DNS_DATAPATH_WAIT = "egret_dns_datapath_wait"; // _seconds
     public static final String FQDN_LEARNED = "egret_fqdn_learned_ips";
+    public static final String SYNC_LAG = "egret_policy_sync_lag";            // _seconds
+    public static final String APPLIED_VERSION = "egret_policy_applied_resource_version";
+    public static final String CONTROLLER_REACHABLE = "egret_controller_reachable";
+    public static final String JOURNAL_EVENTS = "egret_audit_journal_events";
+    public static final String JOURNAL_BYTES = "egret_audit_journal_bytes";
+    public static final String JOURNAL_DROPPED = "egret_audit_journal_dropped"; // _total
+    public static final String AUDIT_DELIVERED = "egret_audit_delivered";       // _total
+    public static final String AUDIT_RECEIVER_UP = "egret_audit_receiver_reachable";
+    public static final String AUDIT_LOST = "egret_audit_channel_lost";         // _total
 
     @Inject
     MeterRegistry registry;
@@ -70,6 +81,50 @@ public class NodeMetrics implements DnsMetrics {
                     .description("max_entries of a BPF map").register(registry);
         }
     }
+
+    void bindLink(ControllerLink link) {
+        Gauge.builder(CONTROLLER_REACHABLE, link, l -> l.reachable() ? 1 : 0)
+                .description("1 while the controller answers the policy watch").register(registry);
+        Gauge.builder(APPLIED_VERSION, link, ControllerLink::appliedVersion)
+                .description("The controller resourceVersion in force on this node").register(registry);
+    }
+
+    void syncLag(Duration lag) {
+        Timer.builder(SYNC_LAG).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(5))
+                .description("Time from a policy write at the controller to its enforcement on this node")
+                .register(registry).record(lag.isNegative() ? Duration.ZERO : lag);
+    }
+
+    void bindJournal(AuditJournal journal) {
+        Gauge.builder(JOURNAL_EVENTS, journal, j -> j.pending())
+                .description("Audit events journaled and not yet delivered").register(registry);
+        Gauge.builder(JOURNAL_BYTES, journal, j -> j.bytes()).baseUnit("bytes")
+                .description("Size of the audit journal on disk").register(registry);
+        FunctionCounter.builder(JOURNAL_DROPPED, journal, j -> j.dropped())
+                .description("Undelivered audit events the journal's bound forced out").register(registry);
+    }
+
+    void auditDelivered(int events) {
+        Counter.builder(AUDIT_DELIVERED).description("Audit events delivered to the controller or Kafka")
+                .register(registry).increment(events);
+    }
+
+    void auditReceiverUp(boolean up) {
+        receiverUp = up ? 1 : 0;
+        if (receiverGauge.compareAndSet(false, true)) {
+            Gauge.builder(AUDIT_RECEIVER_UP, this, m -> m.receiverUp)
+                    .description("1 while the audit receiver (controller or Kafka) accepts deliveries").register(registry);
+        }
+    }
+
+    void auditLost() {
+        Counter.builder(AUDIT_LOST).description("Audit events lost before the journal (channel buffer full)")
+                .register(registry).increment();
+    }
+
+    private volatile int receiverUp = 1;
+    private final AtomicBoolean receiverGauge = new AtomicBoolean();
 
     private long[] usage(String map) {
         return mapUsage.getOrDefault(map, new long[]{0, 0});

@@ -1,0 +1,96 @@
+package dev.egret.node.agent;
+
+import dev.egret.audit.AuditEvent;
+import dev.egret.node.audit.AuditJournal;
+import dev.egret.node.audit.AuditPipeline;
+import dev.egret.node.audit.AuditShipper;
+import dev.egret.node.audit.AuditTransport;
+import dev.egret.node.audit.EventFolder;
+import dev.egret.node.audit.HttpAuditTransport;
+import dev.egret.node.audit.KafkaAuditTransport;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The node's audit stream: kernel and DNS events are published on the {@code audit-events} channel; its consumer
+ * journals them (bounded, on disk) and a shipper delivers the journal to the controller or Kafka.
+ */
+@ApplicationScoped
+public class NodeAudit {
+    private static final Logger LOG = Logger.getLogger(NodeAudit.class);
+    public static final String CHANNEL = "audit-events";
+
+    @Inject
+    NodeConfig config;
+
+    @Inject
+    NodeMetrics metrics;
+
+    @Inject
+    @Channel(CHANNEL)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 65536)
+    Emitter<AuditEvent> emitter;
+
+    private volatile AuditPipeline pipeline;
+
+    void start(ControllerLink link) {
+        AuditJournal journal = new AuditJournal(config.stateDir().resolve("journal"), config.name(),
+                config.journalMaxBytes(), Math.max(64 * 1024, config.journalMaxBytes() / 16));
+        AuditTransport transport = switch (config.transport()) {
+            case "kafka" -> new KafkaAuditTransport(config.kafkaBootstrapServers(), config.kafkaTopic(), Duration.ofSeconds(30));
+            default -> link.client().<AuditTransport>map(HttpAuditTransport::new).orElse(null);
+        };
+        AuditShipper shipper = transport == null ? null : new AuditShipper(journal, transport, 500, Duration.ofSeconds(10),
+                new AuditShipper.Listener() {
+                    @Override
+                    public void delivered(int events) {
+                        metrics.auditDelivered(events);
+                    }
+
+                    @Override
+                    public void reachable(boolean up) {
+                        metrics.auditReceiverUp(up);
+                    }
+                });
+        pipeline = new AuditPipeline(journal, new EventFolder(config.auditFoldWindow(), 10_000), shipper, Clock.systemUTC());
+        metrics.bindJournal(journal);
+        LOG.infof("audit journal in %s (%d pending), delivery: %s", config.stateDir().resolve("journal"), journal.pending(),
+                transport == null ? "none (no controller configured)" : config.transport());
+    }
+
+    /** Publishes an event on the audit channel; never throws (a full buffer is counted as lost). */
+    public void publish(AuditEvent e) {
+        if (pipeline == null) {
+            return;
+        }
+        try {
+            emitter.send(e);
+        } catch (RuntimeException ex) {
+            metrics.auditLost();
+        }
+    }
+
+    @Incoming(CHANNEL)
+    @Blocking(ordered = true)
+    void consume(AuditEvent e) {
+        AuditPipeline p = pipeline;
+        if (p != null) {
+            p.accept(e);
+        }
+    }
+
+    void stop() {
+        if (pipeline != null) {
+            pipeline.close();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.egret.node.sync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.egret.policy.EgressPolicy;
+import dev.egret.policy.PolicyCodec;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The controller's whole policy set at one resource version, as its watch returns it ({@code EgressPolicyList}).
+ *
+ * @param changedAt when the controller made the write that produced this version (null when unknown)
+ */
+public record PolicySet(long resourceVersion, Instant changedAt, List<EgressPolicy> policies) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public PolicySet {
+        policies = List.copyOf(policies);
+    }
+
+    public static final PolicySet EMPTY = new PolicySet(0, null, List.of());
+
+    public Map<String, EgressPolicy> byName() {
+        Map<String, EgressPolicy> out = new TreeMap<>();
+        policies.forEach(p -> out.put(p.name(), p));
+        return out;
+    }
+
+    /** Parses an {@code EgressPolicyList}; an invalid item is an IllegalArgumentException naming it. */
+    public static PolicySet parse(String json) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("policy list is not JSON: " + e.getMessage(), e);
+        }
+        if (root == null || !root.path("items").isArray()) {
+            throw new IllegalArgumentException("policy list has no items");
+        }
+        JsonNode meta = root.path("metadata");
+        long rv = Long.parseLong(meta.path("resourceVersion").asText("0"));
+        String changed = meta.path("changedAt").asText(null);
+        List<EgressPolicy> items = new ArrayList<>();
+        JsonNode arr = root.get("items");
+        for (int i = 0; i < arr.size(); i++) {
+            items.add(PolicyCodec.fromTree(arr.get(i), "items[" + i + "]."));
+        }
+        return new PolicySet(rv, changed == null || changed.isEmpty() ? null : Instant.parse(changed), items);
+    }
+
+    public String toJson() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("apiVersion", "egret.dev/v1");
+        root.put("kind", "EgressPolicyList");
+        ObjectNode meta = root.putObject("metadata");
+        meta.put("resourceVersion", Long.toString(resourceVersion));
+        if (changedAt != null) {
+            meta.put("changedAt", changedAt.toString());
+        }
+        ArrayNode items = root.putArray("items");
+        policies.forEach(p -> items.add(PolicyCodec.toTree(p)));
+        return root.toString();
+    }
+}
