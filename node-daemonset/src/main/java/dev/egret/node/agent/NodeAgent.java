@@ -11,7 +11,13 @@ import dev.egret.node.dns.DnsProxyConfig;
 import dev.egret.node.dns.DnsQueryEvent;
 import dev.egret.node.dns.WorkloadPolicies;
 import dev.egret.node.run.EventJson;
+import dev.egret.node.pods.PodCgroupIndex;
+import dev.egret.node.pods.PodInfo;
+import dev.egret.node.pods.PodSelection;
+import dev.egret.node.pods.PodWatcher;
 import dev.egret.node.sync.PolicySet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import dev.egret.policy.Decision;
 import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.Verdict;
@@ -69,6 +75,9 @@ public class NodeAgent {
     private PolicyDirectory policies;
     private SlotTable slots;
     private CgroupScanner scanner;
+    private PodWatcher pods;
+    private PodCgroupIndex podCgroups;
+    private KubernetesClient kube;
     private volatile DesiredState lastDesired;
     private volatile Map<String, EgressPolicy> lastPolicies = Map.of();
     private static final Logger EVENTS = Logger.getLogger("egret.events");
@@ -102,10 +111,24 @@ public class NodeAgent {
         running = true;
         owner = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("egret-datapath").unstarted(r));
         link.start(() -> owner.execute(this::reconcileSafely), this::ready);
+        if (config.pods()) {
+            startPods(mounts);
+        }
         audit.start(link);
         owner.scheduleWithFixedDelay(this::reconcileSafely, 0, config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
         eventThread = Thread.ofPlatform().name("egret-events").daemon().start(this::pumpEvents);
         startDns();
+    }
+
+    /** Pod workloads: the pods of this node from the API server, their cgroups from the kubepods hierarchy. */
+    private void startPods(CgroupMounts mounts) {
+        kube = new KubernetesClientBuilder().build();
+        podCgroups = new PodCgroupIndex(config.podsCgroupRoot().orElse(mounts.v2Root()));
+        pods = new PodWatcher(kube, config.name(), config.podsServerSideSelector(), () -> owner.execute(this::reconcileSafely));
+        if (!pods.awaitSynced(30, TimeUnit.SECONDS)) {
+            LOG.warnf("pod list from %s not complete yet; pods are policed as they arrive", kube.getMasterUrl());
+        }
+        LOG.infof("policing pods of node %s (API server %s)", config.name(), kube.getMasterUrl());
     }
 
     /** The DNS proxy: answers are released only after the datapath thread has written their addresses. */
@@ -152,6 +175,10 @@ public class NodeAgent {
     void onStop(@Observes ShutdownEvent ev) {
         running = false;
         link.stop();
+        if (pods != null) {
+            pods.close();
+            kube.close();
+        }
         if (dnsProxy != null) {
             dnsProxy.close();
         }
@@ -201,6 +228,18 @@ public class NodeAgent {
         for (EgressPolicy p : byName.values()) {
             List<CgroupGlob> globs = p.spec().workloads().cgroupPaths().stream().map(CgroupGlob::compile).toList();
             cgroups.put(p.name(), scanner.scan(globs));
+        }
+        if (pods != null) {
+            Map<String, PodCgroupIndex.PodCgroup> podIndex = podCgroups.scan();
+            PodSelection.select(byName, pods.pods(), pods.namespaceLabels()).forEach((policy, selected) -> {
+                Map<String, Long> forPolicy = cgroups.computeIfAbsent(policy, k -> new TreeMap<>());
+                for (PodInfo pod : selected) {
+                    PodCgroupIndex.PodCgroup cg = podIndex.get(pod.uid());
+                    if (cg != null) {
+                        forPolicy.put(pod.workload(), cg.id());
+                    }
+                }
+            });
         }
         DesiredState desired = DesiredState.compute(byName, assigned, cgroups);
         desired.problems().forEach(LOG::warn);

@@ -73,6 +73,18 @@ public class NodeConfig {
     @ConfigProperty(name = "egret.events.kafka-topic", defaultValue = "egret.audit")
     String kafkaTopic;
 
+    /** Pod workloads from the Kubernetes API: {@code auto} (when running in a cluster), {@code on} or {@code off}. */
+    @ConfigProperty(name = "egret.node.pods", defaultValue = "auto")
+    String pods;
+
+    /** Where to look for the kubelet's pod cgroups; default: the cgroup2 root. */
+    @ConfigProperty(name = "egret.node.pods-cgroup-root")
+    Optional<Path> podsCgroupRoot;
+
+    /** Ask the API server for this node's pods only (off only against servers without field selectors). */
+    @ConfigProperty(name = "egret.node.pods-server-side-selector", defaultValue = "true")
+    boolean podsServerSideSelector;
+
     /** The bound of the local audit journal. */
     @ConfigProperty(name = "egret.node.journal-max-bytes", defaultValue = "67108864")
     long journalMaxBytes;
@@ -173,6 +185,23 @@ public class NodeConfig {
 
     public String kafkaTopic() {
         return kafkaTopic;
+    }
+
+    public boolean pods() {
+        return switch (pods) {
+            case "on" -> true;
+            case "off" -> false;
+            case "auto" -> System.getenv("KUBERNETES_SERVICE_HOST") != null;
+            default -> throw new IllegalArgumentException("egret.node.pods: 'auto', 'on' or 'off', not '" + pods + "'");
+        };
+    }
+
+    public Optional<Path> podsCgroupRoot() {
+        return podsCgroupRoot;
+    }
+
+    public boolean podsServerSideSelector() {
+        return podsServerSideSelector;
     }
 
     public long journalMaxBytes() {

@@ -1,0 +1,56 @@
+package dev.egret.node.pods;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Finds the cgroup of every pod on this node under the cgroup2 root: walks only the kubepods tiers (at most three
+ * levels, whichever cgroup driver the kubelet uses).
+ */
+public final class PodCgroupIndex {
+    /** A pod's cgroup: its path relative to the cgroup2 root and its id (the directory's inode). */
+    public record PodCgroup(String path, long id) {
+    }
+
+    private final Path root;
+
+    public PodCgroupIndex(Path root) {
+        this.root = root;
+    }
+
+    /** Pod UID to its cgroup. */
+    public Map<String, PodCgroup> scan() {
+        Map<String, PodCgroup> out = new TreeMap<>();
+        walk(root, 0, false, out);
+        return out;
+    }
+
+    private void walk(Path dir, int depth, boolean inKubepods, Map<String, PodCgroup> out) {
+        if (depth > 4) {
+            return;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
+            for (Path d : ds) {
+                String name = d.getFileName().toString();
+                Optional<String> uid = inKubepods ? PodCgroupNames.podUid(name) : Optional.empty();
+                if (uid.isPresent()) {
+                    try {
+                        out.put(uid.get(), new PodCgroup(root.relativize(d).toString(),
+                                ((Number) Files.getAttribute(d, "unix:ino")).longValue()));
+                    } catch (IOException e) {
+                        // the pod went away while scanning
+                    }
+                } else if (PodCgroupNames.isKubepodsTier(name)) {
+                    walk(d, depth + 1, true, out);
+                }
+            }
+        } catch (IOException e) {
+            // a cgroup vanished mid-walk: the next scan sees a consistent tree
+        }
+    }
+}

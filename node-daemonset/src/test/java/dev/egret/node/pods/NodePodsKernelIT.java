@@ -1,0 +1,168 @@
+package dev.egret.node.pods;
+
+import dev.egret.node.cgroup.CgroupLimits;
+import dev.egret.node.cgroup.WorkloadCgroup;
+import dev.egret.node.testkit.InCgroup;
+import dev.egret.node.testkit.Servers;
+import dev.egret.node.testkit.TestCgroups;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The packaged node agent policing pods: pods come from a fabric8 mock API server (CRUD mode), their cgroups are
+ * real cgroup2 directories laid out as a systemd-driver kubelet makes them; enforcement is by the real kernel.
+ */
+class NodePodsKernelIT {
+    private final HttpClient http = HttpClient.newHttpClient();
+    private KubernetesMockServer api;
+    private KubernetesClient kube;
+    private TestCgroups env;
+    private Servers server;
+    private Process node;
+    private int port;
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        api.init();
+        kube = api.createClient();
+        env = new TestCgroups();
+        server = new Servers("0.0.0.0");
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Files.createDirectories(env.mounts.v2Root().resolve(env.parent));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (node != null) {
+            node.destroyForcibly().waitFor();
+        }
+        server.close();
+        Path root = env.mounts.v2Root().resolve(env.parent);
+        for (String d : List.of("kubepods.slice/kubepods-burstable.slice", "kubepods.slice")) {
+            Files.deleteIfExists(root.resolve(d));
+        }
+        env.close();
+        kube.close();
+        api.destroy();
+    }
+
+    private Pod pod(String name, String app) {
+        return kube.pods().inNamespace("deploy").resource(new PodBuilder().withNewMetadata().withNamespace("deploy")
+                .withName(name).withLabels(Map.of("app", app)).endMetadata().withNewSpec().withNodeName("node-a").endSpec()
+                .withNewStatus().withPhase("Running").endStatus().build()).create();
+    }
+
+    /** The pod's cgroup where a systemd-driver kubelet puts a burstable pod. */
+    private WorkloadCgroup podCgroup(Pod p) {
+        return env.workload("kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+                + p.getMetadata().getUid().replace('-', '_') + ".slice", CgroupLimits.NONE);
+    }
+
+    private List<String> probe(WorkloadCgroup cg) throws Exception {
+        String p = Integer.toString(server.port());
+        return InCgroup.probe(cg, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p);
+    }
+
+    @Test
+    void podsSelectedByLabelsArePolicedAndNamedByNamespaceAndPod() throws Exception {
+        kube.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("deploy")
+                .withLabels(Map.of("team", "sre")).endMetadata().build()).create();
+        Files.createDirectories(tmp.resolve("policies"));
+        Files.writeString(tmp.resolve("policies/deployers.yaml"), """
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata: {name: deployers}
+                spec:
+                  workloads: {podSelector: {matchLabels: {app: deployer}}, namespaceSelector: {matchLabels: {team: sre}}}
+                  egress: [{toCIDR: [127.0.0.1/32], toPorts: [{port: %d}]}]
+                """.formatted(server.port()));
+        Pod runner = pod("runner-1", "deployer");
+        Pod web = pod("web-1", "web");
+        try (WorkloadCgroup runnerCg = podCgroup(runner); WorkloadCgroup webCg = podCgroup(web)) {
+            startNode();
+            awaitTrue(() -> probe(runnerCg).equals(List.of("ok", "EPERM")), "the deployer pod is policed");
+            assertEquals(List.of("ok", "ok"), probe(webCg), "a pod the selector does not pick is not policed");
+            String metrics = get("/q/metrics").body();
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("egret_connections_total")
+                    && l.contains("workload=\"deploy/runner-1\"") && l.contains("verdict=\"deny\"")), metrics);
+
+            // relabel: the web pod becomes a deployer, the runner stops being one
+            kube.pods().inNamespace("deploy").withName("web-1").edit(p -> new PodBuilder(p).editMetadata()
+                    .addToLabels("app", "deployer").endMetadata().build());
+            kube.pods().inNamespace("deploy").withName("runner-1").delete();
+            awaitTrue(() -> probe(webCg).equals(List.of("ok", "EPERM")) && probe(runnerCg).equals(List.of("ok", "ok")),
+                    "policing follows the pods");
+        }
+    }
+
+    private void startNode() throws Exception {
+        Path log = tmp.resolve("node.log");
+        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-Dquarkus.http.port=" + port, "-Degret.node.name=node-a",
+                "-Degret.node.state-dir=" + tmp.resolve("state"), "-Degret.node.policy-dir=" + tmp.resolve("policies"),
+                "-Degret.node.pin-dir=" + env.pinDir.resolve("node"),
+                "-Degret.node.attach-cgroup=" + env.mounts.v2Root().resolve(env.parent),
+                "-Degret.node.reconcile-interval=200ms", "-Degret.node.dns-upstreams=127.0.0.1:1",
+                "-Degret.node.pods=on", "-Degret.node.pods-cgroup-root=" + env.mounts.v2Root().resolve(env.parent),
+                "-Degret.node.pods-server-side-selector=false",
+                "-Dkubernetes.master=" + kube.getMasterUrl(), "-Dkubernetes.trust.certificates=true",
+                "-Dkubernetes.auth.tryKubeConfig=false", "-Dkubernetes.auth.tryServiceAccount=false",
+                "-Dkubernetes.namespace=default",
+                "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        node = pb.start();
+        awaitTrue(() -> get("/q/health/ready").statusCode() == 200, "node ready; log: " + log);
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void awaitTrue(Callable<Boolean> c, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (c.call()) {
+                    return;
+                }
+            } catch (Exception ignored) {
+                // not yet
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out waiting for " + what);
+    }
+}
