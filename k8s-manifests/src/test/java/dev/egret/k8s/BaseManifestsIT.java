@@ -111,7 +111,6 @@ class BaseManifestsIT {
         // the API server refuses allowPrivilegeEscalation=false together with CAP_SYS_ADMIN
         assertNotEquals(Boolean.FALSE, sc.getAllowPrivilegeEscalation());
         assertEquals("RuntimeDefault", sc.getSeccompProfile().getType());
-        assertTrue(pod.getSecurityContext() == null || pod.getSecurityContext().getSysctls() == null);
     }
 
     @Test
