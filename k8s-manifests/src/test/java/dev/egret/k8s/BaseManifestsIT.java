@@ -193,7 +193,7 @@ class BaseManifestsIT {
     @Test
     void theNodeAgentKnowsItsNode() {
         Container c = nodeDaemonSet(base).getSpec().getTemplate().getSpec().getContainers().getFirst();
-        EnvVar node = c.getEnv().stream().filter(e -> e.getName().equals("egret.node.node-name")).findFirst().orElseThrow();
+        EnvVar node = c.getEnv().stream().filter(e -> e.getName().equals("NODE_NAME")).findFirst().orElseThrow();
         assertEquals("spec.nodeName", node.getValueFrom().getFieldRef().getFieldPath());
     }
 
@@ -205,11 +205,11 @@ class BaseManifestsIT {
         assertEquals(config.getMetadata().getName(), c.getEnvFrom().getFirst().getConfigMapRef().getName());
         Map<String, String> props = config.getData();
         assertEquals("http", props.get("egret.events.transport"));
-        assertEquals("kubernetes", props.get("egret.node.policy-source"));
+        assertEquals("on", props.get("egret.node.pods"), "pods of this node from the Kubernetes API");
         Map<String, VolumeMount> mounts = mountsByPath(c);
         assertTrue(mounts.containsKey(props.get("egret.node.state-dir")));
         assertTrue(props.get("egret.node.pin-dir").startsWith("/sys/fs/bpf/"));
-        String token = props.get("egret.node.controller-token-file");
+        String token = props.get("egret.node.token-file");
         VolumeMount tokenMount = mounts.get(token.substring(0, token.lastIndexOf('/')));
         Volume secret = volumesByName(pod).get(tokenMount.getName());
         assertEquals("egret-tokens", secret.getSecret().getSecretName());
@@ -297,7 +297,6 @@ class BaseManifestsIT {
                         "egret.dev/egresspolicies/status", Set.of("get", "update", "patch")),
                 grants(base.one(ClusterRole.class, "egret-controller")));
         assertEquals(Map.of(
-                        "egret.dev/egresspolicies", Set.of("get", "list", "watch"),
                         "/pods", Set.of("get", "list", "watch"),
                         "/namespaces", Set.of("get", "list", "watch")),
                 grants(base.one(ClusterRole.class, "egret-node")));

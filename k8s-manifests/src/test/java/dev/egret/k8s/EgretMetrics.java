@@ -18,7 +18,10 @@ final class EgretMetrics {
             "egret_cgroup_pids", "egret_bpf_map_entries", "egret_bpf_map_capacity", "egret_events_lost_total",
             "egret_reconcile_failures_total", "egret_dns_queries_total", "egret_dns_errors_total",
             "egret_fqdn_learned_ips", "egret_controller_reachable", "egret_audit_journal_events",
-            "egret_audit_journal_dropped_total");
+            "egret_audit_journal_dropped_total",
+            // exported by the node beyond the cluster-rollout issue's list
+            "egret_policy_applied_resource_version", "egret_audit_journal_bytes", "egret_audit_delivered_total",
+            "egret_audit_receiver_reachable", "egret_audit_channel_lost_total");
 
     /** Node agent histograms (Micrometer timers): _bucket, _sum, _count and _max series. */
     static final Set<String> NODE_HISTOGRAMS = Set.of(

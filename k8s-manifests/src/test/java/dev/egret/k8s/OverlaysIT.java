@@ -63,10 +63,13 @@ class OverlaysIT {
         assertEquals(Set.of("ConfigMap/egret-controller-config", "ConfigMap/egret-node-config"), changed(kafka));
         for (String config : new String[]{"egret-node-config", "egret-controller-config"}) {
             Map<String, String> d = diff(base.generated(config), kafka.generated(config));
-            assertEquals(Set.of("egret.events.transport", "kafka.bootstrap.servers", "egret.events.topic"), d.keySet(), config);
+            assertEquals(Set.of("egret.events.transport", "kafka.bootstrap.servers", "egret.events.kafka.bootstrap-servers",
+                    "egret.events.kafka-topic"), d.keySet(), config);
             assertEquals("kafka", d.get("egret.events.transport"));
-            assertEquals("egret.audit", d.get("egret.events.topic"));
+            assertEquals("egret.audit", d.get("egret.events.kafka-topic"));
             assertTrue(d.get("kafka.bootstrap.servers").matches("[^,:\\s]+:\\d+(,[^,:\\s]+:\\d+)*"), d.toString());
+            assertEquals(d.get("kafka.bootstrap.servers"), d.get("egret.events.kafka.bootstrap-servers"),
+                    "the node's and the controller's key name the same brokers");
         }
         // the pods roll when the configuration changes: their ConfigMap names carry the content hash
         String before = BaseManifestsIT.nodeDaemonSet(base).getSpec().getTemplate().getSpec().getContainers()
