@@ -142,7 +142,7 @@ public class NodeAgent {
         var cfg = new DnsProxyConfig(ups.stream().map(DnsProxyConfig::parseUpstream).toList(),
                 Duration.ofSeconds(2), config.dnsGrace(), Duration.ofMillis(500));
         dnsProxy = new DnsProxy(vertx, datapath, this::policyFor, cfg, this::onDnsEvent, owner, metrics);
-        int port = dnsProxy.start();
+        int port = dnsProxy.start(config.dnsPort());
         owner.execute(() -> datapath.redirectDns(port));
         LOG.infof("DNS proxy on 127.0.0.1:%d and [::1]:%d, upstreams %s", port, port, ups);
     }

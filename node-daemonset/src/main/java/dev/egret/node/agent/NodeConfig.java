@@ -44,6 +44,13 @@ public class NodeConfig {
     @ConfigProperty(name = "egret.node.dns-upstreams", defaultValue = " ")
     String dnsUpstreams;
 
+    /**
+     * The DNS proxy's port on 127.0.0.1 and ::1 (0: a free port). A fixed port is re-bound after a restart, so DNS the
+     * kernel sends there while the agent is away fails and never reaches another listener.
+     */
+    @ConfigProperty(name = "egret.node.dns-port", defaultValue = "0")
+    int dnsPort;
+
     /** Added to every learned IP's TTL. */
     @ConfigProperty(name = "egret.node.dns-grace", defaultValue = "5s")
     Duration dnsGrace;
@@ -133,6 +140,10 @@ public class NodeConfig {
         List<String> ups = Arrays.stream(dnsUpstreams.split(",")).map(String::strip)
                 .filter(x -> !x.isEmpty()).toList();
         return ups.isEmpty() ? ResolvConf.nameservers(Path.of("/etc/resolv.conf")) : ups;
+    }
+
+    public int dnsPort() {
+        return dnsPort;
     }
 
     public Duration dnsGrace() {

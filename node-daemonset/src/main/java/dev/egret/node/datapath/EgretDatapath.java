@@ -208,6 +208,12 @@ public final class EgretDatapath implements AutoCloseable {
         maps.get(KernelContract.MAP_LEARNED).put(ip.key(), ip.value());
     }
 
+    /** The learned entry of an address for a slot, if any (expired ones included until they are swept). */
+    public java.util.Optional<LearnedIp> learned(int slot, java.net.InetAddress address) {
+        LearnedIp probe = new LearnedIp(slot, address, 0, new RuleValue(new TreeSet<>()));
+        return maps.get(KernelContract.MAP_LEARNED).get(probe.key()).map(v -> LearnedIp.decode(slot, address, v));
+    }
+
     /** How many learned addresses each slot holds (expired ones included until they are swept). */
     public Map<Integer, Long> learnedPerSlot() {
         Map<Integer, Long> out = new HashMap<>();

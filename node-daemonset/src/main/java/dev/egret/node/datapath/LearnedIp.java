@@ -21,6 +21,12 @@ public record LearnedIp(int slot, InetAddress address, long expiresNanos, RuleVa
         return b.array();
     }
 
+    static LearnedIp decode(int slot, InetAddress address, byte[] value) {
+        ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
+        long expires = b.getLong();
+        return new LearnedIp(slot, address, expires, RuleValue.decode(b));
+    }
+
     /** IPv4 as {@code ::ffff:a.b.c.d}, IPv6 as is. */
     static byte[] mapped(InetAddress a) {
         byte[] raw = a.getAddress();

@@ -3,6 +3,7 @@ package dev.egret.node.dns;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
@@ -14,7 +15,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-/** The addresses an answer gives for its question, following the CNAME chain from the question name. Pure. */
+/**
+ * The addresses an upstream answer gives for a query, following the CNAME chain from the query's name: only
+ * IN-class A and AAAA records of the names on that chain count. Parsing never throws. Pure.
+ */
 public final class AnswerAddresses {
     /** An address and the smallest TTL along the chain that led to it. */
     public record Learned(InetAddress address, long ttlSeconds) {
@@ -25,22 +29,67 @@ public final class AnswerAddresses {
     private AnswerAddresses() {
     }
 
-    public static List<Learned> of(Message answer) {
-        Record q = answer.getQuestion();
-        if (q == null) {
-            return List.of();
+    /** What an upstream's bytes are to a query. */
+    public enum Status {
+        /** An answer to the query, parsed: its addresses may be learned. */
+        ANSWER,
+        /** An answer to the query that does not parse here: relayed as sent, nothing learned (its addresses stay denied). */
+        UNPARSEABLE,
+        /** Not an answer to this query (not a response, another question): never relayed, it may be spoofed. */
+        MISMATCH
+    }
+
+    public record Result(Status status, List<Learned> addresses) {
+    }
+
+    /**
+     * Checks that {@code answer} is a response to exactly the question of {@code query} (on the wire, case-insensitive,
+     * independent of any parser), then extracts its addresses.
+     */
+    public static Result of(byte[] answer, DnsQuery query) {
+        int nameLen = query.name().length();
+        if (answer == null || answer.length < 12 + nameLen + 4 || (answer[2] & 0x80) == 0 || answer[4] != 0
+                || answer[5] != 1 || !sameBytes(answer, query.wire(), 12, nameLen, true)
+                || !sameBytes(answer, query.wire(), 12 + nameLen, 4, false)) {
+            return new Result(Status.MISMATCH, List.of());
         }
+        try {
+            return new Result(Status.ANSWER, of(new Message(answer), query.name()));
+        } catch (Exception | StackOverflowError e) { // dnsjava throws more than WireParseException on hostile input
+            return new Result(Status.UNPARSEABLE, List.of());
+        }
+    }
+
+    private static boolean sameBytes(byte[] a, byte[] b, int from, int len, boolean ignoreCase) {
+        if (b.length < from + len) {
+            return false;
+        }
+        for (int i = from; i < from + len; i++) {
+            if (a[i] != b[i] && (!ignoreCase || lower(a[i]) != lower(b[i]))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int lower(byte c) {
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    }
+
+    /** The addresses for {@code question} in the answer section. */
+    public static List<Learned> of(Message answer, Name question) {
         List<Record> records = answer.getSection(Section.ANSWER);
         Set<Name> names = new HashSet<>();
-        Name current = q.getName();
+        Name current = question;
         names.add(current);
         long chainTtl = Long.MAX_VALUE;
         for (int hop = 0; hop < MAX_CHAIN; hop++) {
             Name next = null;
             for (Record r : records) {
-                if (r instanceof CNAMERecord c && c.getName().equals(current)) {
+                if (r instanceof CNAMERecord c && r.getDClass() == DClass.IN && c.getName().equals(current)) {
                     next = c.getTarget();
                     chainTtl = Math.min(chainTtl, ttl(c));
+                    break;
                 }
             }
             if (next == null || !names.add(next)) {
@@ -50,7 +99,7 @@ public final class AnswerAddresses {
         }
         List<Learned> out = new ArrayList<>();
         for (Record r : records) {
-            if (!names.contains(r.getName())) {
+            if (r.getDClass() != DClass.IN || !names.contains(r.getName())) {
                 continue;
             }
             if (r instanceof ARecord a) {

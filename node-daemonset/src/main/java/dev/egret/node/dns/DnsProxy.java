@@ -4,22 +4,27 @@ import dev.egret.node.datapath.DnsClient;
 import dev.egret.node.datapath.EgretDatapath;
 import dev.egret.node.datapath.LearnedIp;
 import dev.egret.node.datapath.RuleValue;
+import dev.egret.policy.Cidr;
 import dev.egret.policy.DeniedResponse;
+import dev.egret.policy.DnsSettings;
 import dev.egret.policy.Verdict;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.datagram.DatagramPacket;
 import io.vertx.core.datagram.DatagramSocket;
 import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.parsetools.RecordParser;
-import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
-import org.xbill.DNS.Type;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +34,8 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -36,29 +43,63 @@ import java.util.function.Consumer;
  * The node's DNS proxy: receives every redirected query of policed workloads (UDP and TCP, on 127.0.0.1 and ::1),
  * learns from the kernel who asked, decides the name with that workload's policy, forwards allowed queries, writes
  * the answer's addresses to the learned-IP map and only then releases the answer. Upstream answers are relayed as
- * received with only the ID rewritten. I/O only: the decisions are {@link NameDecider}'s, map writes run on the
- * datapath's owner thread.
+ * received with only the ID rewritten, and only when they answer the very question asked. Malformed input is
+ * counted and dropped. I/O only: decisions are {@link NameDecider}'s, map writes run on the datapath's owner thread.
  */
 public final class DnsProxy implements AutoCloseable {
     private static final int UDP = 17;
     private static final int TCP = 6;
+    /**
+     * Largest DNS message: the upstream socket reads datagrams this large (Vert.x's receive buffer size is also its
+     * read size; Netty's default would cut EDNS answers at 2048 bytes). Queries are small: listeners keep defaults.
+     */
+    private static final int MAX_MESSAGE = 65535;
+    /** Queries in flight to upstreams over UDP at once; beyond, SERVFAIL at once (IDs are 16 bits). */
+    static final int MAX_PENDING = 16384;
+    /** A client's TCP connection idle this long is closed (RFC 7766 suggests seconds). */
+    private static final int TCP_IDLE_SECONDS = 30;
 
     private final Vertx vertx;
-    private final EgretDatapath datapath;
+    private final DnsDatapath datapath;
     private final WorkloadPolicies policies;
     private final DnsProxyConfig config;
     private final Consumer<DnsQueryEvent> events;
     private final ExecutorService writer;
     private final DnsMetrics metrics;
+    private final NameDeciders deciders = new NameDeciders();
     private final List<DatagramSocket> udp = new ArrayList<>();
     private final List<NetServer> tcp = new ArrayList<>();
     private DatagramSocket upstreamSocket;
-    private final Map<Integer, Promise<byte[]>> pending = new ConcurrentHashMap<>();
+    private NetClient upstreamTcp;
+    private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger((int) (System.nanoTime() & 0xffff));
     private final AtomicInteger nextUpstream = new AtomicInteger();
+    private final AtomicInteger tcpUpstreamOpen = new AtomicInteger();
     private int port;
 
+    /** A query forwarded over UDP, waiting for its answer. */
+    private static final class Pending {
+        final DnsQuery query;
+        final InetSocketAddress upstream;
+        final Promise<Relayed> promise = Promise.promise();
+        volatile long timer = -1;
+
+        Pending(DnsQuery query, InetSocketAddress upstream) {
+            this.query = query;
+            this.upstream = upstream;
+        }
+    }
+
+    /** An upstream's answer to a query and what it says. */
+    private record Relayed(byte[] wire, AnswerAddresses.Result result) {
+    }
+
     public DnsProxy(Vertx vertx, EgretDatapath datapath, WorkloadPolicies policies, DnsProxyConfig config,
+                    Consumer<DnsQueryEvent> events, ExecutorService datapathWriter, DnsMetrics metrics) {
+        this(vertx, DnsDatapath.of(datapath), policies, config, events, datapathWriter, metrics);
+    }
+
+    public DnsProxy(Vertx vertx, DnsDatapath datapath, WorkloadPolicies policies, DnsProxyConfig config,
                     Consumer<DnsQueryEvent> events, ExecutorService datapathWriter, DnsMetrics metrics) {
         this.vertx = vertx;
         this.datapath = datapath;
@@ -71,28 +112,35 @@ public final class DnsProxy implements AutoCloseable {
 
     /** Binds UDP and TCP on 127.0.0.1 and ::1 on one free port; returns it. */
     public int start() {
-        upstreamSocket = await(vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(true))
-                .listen(0, "::"));
-        upstreamSocket.handler(p -> {
-            byte[] b = p.data().getBytes();
-            if (b.length >= 2) {
-                Promise<byte[]> w = pending.remove(Responses.id(b));
-                if (w != null) {
-                    w.tryComplete(b);
-                }
-            }
-        });
+        return start(0);
+    }
+
+    /**
+     * Binds UDP and TCP on 127.0.0.1 and ::1 on {@code fixedPort} (0: one free port); returns the port. A fixed port
+     * survives restarts: the kernel keeps sending DNS there while the proxy is away, and nothing else gets it.
+     */
+    public int start(int fixedPort) {
+        if (fixedPort < 0 || fixedPort > 65535) {
+            throw new IllegalArgumentException("DNS proxy port out of range: " + fixedPort);
+        }
+        upstreamSocket = await(vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(true)
+                .setReceiveBufferSize(MAX_MESSAGE + 1)).listen(0, "::"));
+        upstreamSocket.handler(this::onUpstreamUdp);
+        upstreamTcp = vertx.createNetClient(new NetClientOptions()
+                .setConnectTimeout((int) Math.max(1, config.timeout().toMillis())));
         for (int attempt = 0; ; attempt++) {
             try {
-                DatagramSocket v4 = await(vertx.createDatagramSocket().listen(0, "127.0.0.1"));
+                DatagramSocket v4 = await(vertx.createDatagramSocket().listen(fixedPort, "127.0.0.1"));
+                udp.add(v4);
                 port = v4.localAddress().port();
                 DatagramSocket v6 = await(vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(true)).listen(port, "::1"));
-                udp.add(v4);
                 udp.add(v6);
                 v4.handler(p -> onUdp(v4, p, 4));
                 v6.handler(p -> onUdp(v6, p, 6));
                 for (String host : List.of("127.0.0.1", "::1")) {
-                    NetServer s = vertx.createNetServer().connectHandler(so -> onTcp(so, host.contains(":") ? 6 : 4));
+                    int family = host.contains(":") ? 6 : 4;
+                    NetServer s = vertx.createNetServer(new NetServerOptions().setIdleTimeout(TCP_IDLE_SECONDS)
+                            .setIdleTimeoutUnit(TimeUnit.SECONDS)).connectHandler(so -> onTcp(so, family));
                     tcp.add(await(s.listen(port, host)));
                 }
                 return port;
@@ -101,8 +149,10 @@ public final class DnsProxy implements AutoCloseable {
                 udp.clear();
                 tcp.forEach(NetServer::close);
                 tcp.clear();
-                if (attempt > 20) {
-                    throw new IllegalStateException("cannot bind the DNS proxy on loopback: " + e.getMessage(), e);
+                if (fixedPort != 0 || attempt > 20) {
+                    close();
+                    throw new IllegalStateException("cannot bind the DNS proxy on 127.0.0.1 and ::1"
+                            + (fixedPort != 0 ? " port " + fixedPort : "") + ": " + e.getMessage(), e);
                 }
             }
         }
@@ -112,7 +162,17 @@ public final class DnsProxy implements AutoCloseable {
         return port;
     }
 
-    private void onUdp(DatagramSocket socket, io.vertx.core.datagram.DatagramPacket p, int family) {
+    /** UDP queries forwarded and not yet answered or timed out (for leak checks). */
+    int pendingUpstream() {
+        return pending.size();
+    }
+
+    /** TCP connections to upstreams now open (for leak checks). */
+    int openUpstreamConnections() {
+        return tcpUpstreamOpen.get();
+    }
+
+    private void onUdp(DatagramSocket socket, DatagramPacket p, int family) {
         byte[] query = p.data().getBytes();
         handle(query, family, UDP, p.sender().port()).onSuccess(answer -> {
             if (answer != null) {
@@ -121,117 +181,141 @@ public final class DnsProxy implements AutoCloseable {
         });
     }
 
+    /** DNS over TCP: length-prefixed queries, several per connection, answered in whatever order they complete. */
     private void onTcp(NetSocket socket, int family) {
+        int clientPort = socket.remoteAddress().port();
         RecordParser parser = RecordParser.newFixed(2);
-        int[] expect = {-1};
+        boolean[] header = {true};
         parser.handler(buf -> {
-            if (expect[0] < 0) {
-                expect[0] = buf.getUnsignedShort(0);
-                parser.fixedSizeMode(Math.max(1, expect[0]));
-                return;
-            }
-            byte[] query = buf.getBytes();
-            expect[0] = -1;
-            parser.fixedSizeMode(2);
-            handle(query, family, TCP, socket.remoteAddress().port()).onSuccess(answer -> {
-                if (answer == null) {
+            if (header[0]) {
+                int length = buf.getUnsignedShort(0);
+                if (length < 12) {
+                    metrics.error("malformed");
                     socket.close();
                     return;
                 }
-                socket.write(Buffer.buffer().appendUnsignedShort(answer.length).appendBytes(answer));
+                header[0] = false;
+                parser.fixedSizeMode(length);
+                return;
+            }
+            header[0] = true;
+            parser.fixedSizeMode(2);
+            handle(buf.getBytes(), family, TCP, clientPort).onSuccess(answer -> {
+                if (answer == null) {
+                    socket.close();
+                } else {
+                    socket.write(Buffer.buffer(answer.length + 2).appendUnsignedShort(answer.length).appendBytes(answer));
+                }
             });
         });
         socket.handler(parser);
+        socket.exceptionHandler(e -> socket.close());
     }
 
     /** The answer for one query, or null to drop it (malformed input). Never fails. */
-    Future<byte[]> handle(byte[] query, int family, int proto, int clientPort) {
-        Message q;
-        try {
-            q = new Message(query);
-        } catch (Exception | StackOverflowError e) {
+    Future<byte[]> handle(byte[] wire, int family, int proto, int clientPort) {
+        Optional<DnsQuery> parsed = DnsQuery.parse(wire);
+        if (parsed.isEmpty()) {
             metrics.error("malformed");
             return Future.succeededFuture(null);
         }
-        if (q.getQuestion() == null) {
-            metrics.error("malformed");
-            return Future.succeededFuture(null);
-        }
-        String name = q.getQuestion().getName().toString(true);
-        String type = Type.string(q.getQuestion().getType());
-        Optional<DnsClient> client = datapath.dnsClient(family, proto, clientPort);
+        DnsQuery q = parsed.get();
+        Optional<DnsClient> client = datapath.client(family, proto, clientPort);
         Optional<WorkloadPolicies.Bound> bound = client.flatMap(c -> policies.forCgroup(c.cgroupId()));
         if (bound.isEmpty()) {
             metrics.error("unattributed");
             return Future.succeededFuture(Responses.blocked(q, Rcode.REFUSED, "egret: query not attributed to a policed workload"));
         }
+        if (!q.forwardable()) {
+            metrics.error("not_implemented");
+            return Future.succeededFuture(Responses.notImplemented(q));
+        }
         WorkloadPolicies.Bound b = bound.get();
         DnsClient c = client.get();
-        NameDecision d = NameDecider.decide(b.policy(), name);
+        String name = q.nameText();
+        Asked asked = new Asked(b, c, ProcessNames.comm(c.pid()), name, q.typeText(), proto == TCP ? "tcp" : "udp");
+        NameDecision d = deciders.forPolicy(b.policy()).decide(name);
         if (d.verdict() == Verdict.DENY) {
             metrics.query(b.workload(), d.verdict());
-            events.accept(new DnsQueryEvent(Instant.now(), b.workload(), c.cgroupId(), c.pid(), name, type, d.verdict(),
-                    d.rule(), d.reason(), 0));
+            events.accept(asked.event(d, 0));
             int rcode = b.policy().spec().dns().deniedResponse() == DeniedResponse.NXDOMAIN ? Rcode.NXDOMAIN : Rcode.REFUSED;
             return Future.succeededFuture(Responses.blocked(q, rcode, "blocked by egret policy " + b.policy().name()
-                    + ": " + d.reason()));
+                    + " (" + d.rule() + "): " + d.reason()));
         }
         Context ctx = vertx.getOrCreateContext();
         long started = System.nanoTime();
-        Future<byte[]> upstream = proto == TCP ? forwardTcp(query) : forwardUdp(query);
-        return upstream.compose(answer -> {
+        Future<Relayed> upstream = proto == TCP ? forwardTcp(q) : forwardUdp(q);
+        return upstream.compose(relayed -> {
             metrics.upstreamSeconds((System.nanoTime() - started) / 1e9);
-            return learn(ctx, b, c, name, type, d, answer, q);
-        }).recover(err -> {
-            metrics.error(err instanceof java.util.concurrent.TimeoutException ? "upstream_timeout" : "upstream_error");
+            if (relayed.result().status() == AnswerAddresses.Status.UNPARSEABLE) {
+                metrics.error("malformed_upstream"); // relayed as received; nothing learned, so its addresses stay denied
+            }
+            return learn(ctx, asked, d, relayed, q);
+        }, err -> {
+            metrics.error(err instanceof TimeoutException ? "upstream_timeout" : "upstream_error");
+            metrics.query(b.workload(), d.verdict());
+            events.accept(asked.event(d, 0));
             return Future.succeededFuture(Responses.servfail(q, "egret: upstream resolver failed: " + err.getMessage()));
         });
     }
 
-    /** Writes the answer's addresses to the kernel (on the datapath thread), then releases the answer. */
-    private Future<byte[]> learn(Context ctx, WorkloadPolicies.Bound b, DnsClient c, String name, String type,
-                                 NameDecision d, byte[] answer, Message q) {
-        List<AnswerAddresses.Learned> addrs;
-        try {
-            addrs = AnswerAddresses.of(new Message(answer));
-        } catch (Exception | StackOverflowError e) {
-            metrics.error("malformed_upstream");
-            addrs = List.of(); // relay as received; nothing learned, so its addresses stay denied
+    /** Who asked what, for the event. */
+    private record Asked(WorkloadPolicies.Bound bound, DnsClient client, String command, String name, String type,
+                         String protocol) {
+        DnsQueryEvent event(NameDecision d, int learned) {
+            return new DnsQueryEvent(Instant.now(), bound.workload(), bound.policy().name(), client.cgroupId(),
+                    client.pid(), command, name, type, protocol, d.verdict(), d.rule(), d.reason(), learned);
         }
-        List<AnswerAddresses.Learned> toLearn = addrs;
+    }
+
+    /** Writes the answer's addresses to the kernel (on the datapath thread), then releases the answer. */
+    private Future<byte[]> learn(Context ctx, Asked asked, NameDecision d, Relayed relayed, DnsQuery q) {
+        List<AnswerAddresses.Learned> addrs = relayed.result().addresses();
+        byte[] answer = Responses.withId(relayed.wire(), q.id());
+        if (addrs.isEmpty()) {
+            release(asked, d, 0);
+            return Future.succeededFuture(answer);
+        }
         Promise<byte[]> released = Promise.promise();
         long waitStart = System.nanoTime();
         long timer = vertx.setTimer(config.datapathWait().toMillis(), t -> {
-            metrics.error("datapath_timeout");
-            released.tryComplete(Responses.servfail(q, "egret: datapath update timed out"));
+            if (released.tryComplete(Responses.servfail(q, "egret: datapath update timed out"))) {
+                metrics.error("datapath_timeout");
+                metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
+            }
         });
+        int slot = asked.bound().slot();
+        DnsSettings dns = asked.bound().policy().spec().dns();
+        long graceNanos = config.grace().toNanos();
         writer.execute(() -> {
-            byte[] out;
+            byte[] out = answer;
             try {
-                long now = System.nanoTime();
-                var dns = b.policy().spec().dns();
+                long now = System.nanoTime(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
                 RuleValue ports = new RuleValue(new TreeSet<>(d.ports()));
-                for (AnswerAddresses.Learned l : toLearn) {
-                    long ttl = dns.clampTtl(l.ttlSeconds()) + config.grace().toSeconds();
-                    datapath.learn(new LearnedIp(b.slot(), l.address(), now + ttl * 1_000_000_000L, ports));
+                for (AnswerAddresses.Learned l : addrs) {
+                    long expires = now + TimeUnit.SECONDS.toNanos(dns.clampTtl(l.ttlSeconds())) + graceNanos;
+                    LearnedIp fresh = new LearnedIp(slot, l.address(), expires, ports);
+                    datapath.learn(LearnedMerge.merge(datapath.learned(slot, l.address()), fresh, now));
                 }
-                out = answer;
             } catch (RuntimeException e) {
                 metrics.error("datapath_full");
                 out = Responses.servfail(q, "egret: cannot allow the answer's addresses: " + e.getMessage());
             }
             byte[] result = out;
             ctx.runOnContext(v -> {
-                vertx.cancelTimer(timer);
-                metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
                 if (released.tryComplete(result)) {
-                    metrics.query(b.workload(), d.verdict());
-                    events.accept(new DnsQueryEvent(Instant.now(), b.workload(), c.cgroupId(), c.pid(), name, type,
-                            d.verdict(), d.rule(), d.reason(), toLearn.size()));
+                    vertx.cancelTimer(timer);
+                    metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
+                    release(asked, d, result == answer ? addrs.size() : 0);
                 }
             });
         });
-        return released.future().map(a -> a == answer ? Responses.withId(answer, q.getHeader().getID()) : a);
+        return released.future();
+    }
+
+    private void release(Asked asked, NameDecision d, int learned) {
+        metrics.query(asked.bound().workload(), d.verdict());
+        events.accept(asked.event(d, learned));
     }
 
     private InetSocketAddress upstream() {
@@ -239,55 +323,127 @@ public final class DnsProxy implements AutoCloseable {
         return ups.get(Math.floorMod(nextUpstream.getAndIncrement(), ups.size()));
     }
 
-    private Future<byte[]> forwardUdp(byte[] query) {
+    private Future<Relayed> forwardUdp(DnsQuery q) {
+        if (pending.size() >= MAX_PENDING) {
+            return Future.failedFuture(new IllegalStateException("too many queries in flight"));
+        }
+        InetSocketAddress up = upstream();
+        Pending w = new Pending(q, up);
         int id;
-        Promise<byte[]> p = Promise.promise();
         do {
             id = nextId.incrementAndGet() & 0xffff;
-        } while (pending.putIfAbsent(id, p) != null);
+        } while (pending.putIfAbsent(id, w) != null);
         int sent = id;
-        InetSocketAddress up = upstream();
-        upstreamSocket.send(Buffer.buffer(Responses.withId(query, id)), up.getPort(), up.getAddress().getHostAddress())
-                .onFailure(e -> {
-                    pending.remove(sent);
-                    p.tryFail(e);
-                });
-        vertx.setTimer(config.timeout().toMillis(), t -> {
-            if (pending.remove(sent) != null) {
-                p.tryFail(new java.util.concurrent.TimeoutException("no answer from " + up + " in " + config.timeout().toMillis() + " ms"));
+        w.timer = vertx.setTimer(config.timeout().toMillis(), t -> {
+            if (pending.remove(sent, w)) {
+                w.promise.tryFail(new TimeoutException("no answer from " + up + " in " + config.timeout().toMillis() + " ms"));
             }
         });
-        return p.future();
+        upstreamSocket.send(Buffer.buffer(Responses.withId(q.wire(), sent)), up.getPort(), up.getAddress().getHostAddress())
+                .onFailure(e -> {
+                    if (pending.remove(sent, w)) {
+                        vertx.cancelTimer(w.timer);
+                        w.promise.tryFail(e);
+                    }
+                });
+        return w.promise.future();
     }
 
-    private Future<byte[]> forwardTcp(byte[] query) {
+    /** An upstream datagram: the answer to a pending query only if it comes from that upstream and answers it. */
+    private void onUpstreamUdp(DatagramPacket packet) {
+        byte[] b = packet.data().getBytes();
+        if (b.length < 12) {
+            metrics.error("malformed_upstream");
+            return;
+        }
+        Pending w = pending.get(Responses.id(b));
+        if (w == null || packet.sender().port() != w.upstream.getPort() || !sameHost(packet.sender().host(), w.upstream.getAddress())) {
+            metrics.error("upstream_mismatch");
+            return;
+        }
+        AnswerAddresses.Result r = AnswerAddresses.of(b, w.query);
+        if (r.status() == AnswerAddresses.Status.MISMATCH) {
+            metrics.error("upstream_mismatch"); // keep waiting for the real answer
+            return;
+        }
+        if (pending.remove(Responses.id(b), w)) {
+            vertx.cancelTimer(w.timer);
+            w.promise.tryComplete(new Relayed(b, r));
+        }
+    }
+
+    private static boolean sameHost(String host, InetAddress expected) {
+        try {
+            return Cidr.unmap(Cidr.parseAddress(host)).equals(Cidr.unmap(expected));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** One TCP connection per query, on a shared client; closed on answer, error or timeout. */
+    private Future<Relayed> forwardTcp(DnsQuery q) {
         InetSocketAddress up = upstream();
-        Promise<byte[]> p = Promise.promise();
-        long timer = vertx.setTimer(config.timeout().toMillis(), t ->
-                p.tryFail(new java.util.concurrent.TimeoutException("no answer from " + up + " over TCP")));
-        vertx.createNetClient().connect(up.getPort(), up.getAddress().getHostAddress()).onFailure(p::tryFail).onSuccess(so -> {
+        Promise<Relayed> p = Promise.promise();
+        NetSocket[] open = new NetSocket[1];
+        long timer = vertx.setTimer(config.timeout().toMillis(), t -> {
+            if (p.tryFail(new TimeoutException("no answer from " + up + " over TCP in " + config.timeout().toMillis() + " ms"))
+                    && open[0] != null) {
+                open[0].close();
+            }
+        });
+        upstreamTcp.connect(up.getPort(), up.getAddress().getHostAddress()).onComplete(ar -> {
+            if (ar.failed()) {
+                vertx.cancelTimer(timer);
+                p.tryFail(ar.cause());
+                return;
+            }
+            NetSocket so = ar.result();
+            tcpUpstreamOpen.incrementAndGet();
+            so.closeHandler(v -> tcpUpstreamOpen.decrementAndGet());
+            if (p.future().isComplete()) { // timed out while connecting
+                so.close();
+                return;
+            }
+            open[0] = so;
             RecordParser parser = RecordParser.newFixed(2);
             boolean[] header = {true};
             parser.handler(buf -> {
                 if (header[0]) {
                     header[0] = false;
                     parser.fixedSizeMode(Math.max(1, buf.getUnsignedShort(0)));
-                } else {
-                    vertx.cancelTimer(timer);
-                    p.tryComplete(buf.getBytes());
-                    so.close();
+                    return;
                 }
+                header[0] = true;
+                parser.fixedSizeMode(2);
+                byte[] answer = buf.getBytes();
+                AnswerAddresses.Result r = AnswerAddresses.of(answer, q);
+                if (r.status() == AnswerAddresses.Status.MISMATCH) {
+                    metrics.error("upstream_mismatch");
+                    return;
+                }
+                vertx.cancelTimer(timer);
+                p.tryComplete(new Relayed(answer, r));
+                so.close();
             });
             so.handler(parser);
-            so.exceptionHandler(p::tryFail);
-            so.write(Buffer.buffer().appendUnsignedShort(query.length).appendBytes(query));
+            so.exceptionHandler(e -> {
+                vertx.cancelTimer(timer);
+                p.tryFail(e);
+                so.close();
+            });
+            so.closeHandler(v -> {
+                tcpUpstreamOpen.decrementAndGet();
+                vertx.cancelTimer(timer);
+                p.tryFail(new IllegalStateException(up + " closed the TCP connection without an answer"));
+            });
+            so.write(Buffer.buffer(q.wire().length + 2).appendUnsignedShort(q.wire().length).appendBytes(q.wire()));
         });
         return p.future();
     }
 
     private static <T> T await(Future<T> f) {
         try {
-            return f.toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e.getCause() != null ? e.getCause().getMessage() : e.getMessage(), e);
         }
@@ -300,5 +456,13 @@ public final class DnsProxy implements AutoCloseable {
         if (upstreamSocket != null) {
             upstreamSocket.close();
         }
+        if (upstreamTcp != null) {
+            upstreamTcp.close();
+        }
+        pending.values().forEach(w -> {
+            vertx.cancelTimer(w.timer);
+            w.promise.tryFail(new IllegalStateException("DNS proxy closed"));
+        });
+        pending.clear();
     }
 }

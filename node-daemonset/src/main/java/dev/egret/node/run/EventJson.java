@@ -28,10 +28,13 @@ public final class EventJson {
         n.put("time", e.time().toString());
         n.put("type", "dns");
         n.put("workload", e.workload());
+        n.put("policy", e.policy());
         n.put("cgroupId", e.cgroupId());
         n.put("pid", e.pid());
+        n.put("command", e.command());
         n.put("name", e.name());
         n.put("queryType", e.type());
+        n.put("protocol", e.protocol());
         n.put("verdict", e.verdict().wireName());
         n.put("rule", e.rule());
         n.put("reason", e.reason());

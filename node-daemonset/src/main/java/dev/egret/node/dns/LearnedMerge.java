@@ -1,0 +1,31 @@
+package dev.egret.node.dns;
+
+import dev.egret.node.datapath.KernelContract;
+import dev.egret.node.datapath.LearnedIp;
+import dev.egret.node.datapath.PortRange;
+import dev.egret.node.datapath.RuleValue;
+
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * One address learned again: several allowed names (or answers) may share an address, so a new answer extends
+ * what is still in force (the later deadline, the union of ports) rather than cutting it short. Pure.
+ */
+public final class LearnedMerge {
+    private LearnedMerge() {
+    }
+
+    /** What to write for {@code fresh}, given the entry in the map (if any) at monotonic time {@code nowNanos}. */
+    public static LearnedIp merge(Optional<LearnedIp> current, LearnedIp fresh, long nowNanos) {
+        if (current.isEmpty() || current.get().expiresNanos() <= nowNanos) {
+            return fresh;
+        }
+        LearnedIp old = current.get();
+        TreeSet<PortRange> ports = new TreeSet<>(fresh.ports().ranges());
+        ports.addAll(old.ports().ranges());
+        RuleValue union = ports.contains(PortRange.ALL) || ports.size() <= KernelContract.MAX_PORT_RANGES
+                ? new RuleValue(ports) : fresh.ports(); // too many ranges for the kernel: the newest answer's ports win
+        return new LearnedIp(fresh.slot(), fresh.address(), Math.max(old.expiresNanos(), fresh.expiresNanos()), union);
+    }
+}

@@ -1,0 +1,421 @@
+package dev.egret.node.dns;
+
+import dev.egret.node.datapath.DnsClient;
+import dev.egret.node.datapath.LearnedIp;
+import dev.egret.node.testkit.TestDnsServer;
+import dev.egret.policy.EgressPolicy;
+import dev.egret.policy.PolicyCodec;
+import dev.egret.policy.Verdict;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.ExtendedErrorCodeOption;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The proxy on real loopback sockets against a test zone, with the kernel stood in for (every query is the test's
+ * workload; learned addresses go to a map): what clients see on the wire, what is learned, what is counted.
+ */
+class DnsProxyIT {
+    private static final long CGROUP = 4242;
+    private static final int SLOT = 3;
+
+    private Vertx vertx;
+    private ExecutorService writer;
+    private TestDnsServer zone;
+    private final Map<InetAddress, LearnedIp> learned = new ConcurrentHashMap<>();
+    private final List<DnsQueryEvent> events = new CopyOnWriteArrayList<>();
+    private final Map<String, AtomicInteger> errors = new ConcurrentHashMap<>();
+    private final List<DnsProxy> proxies = new ArrayList<>();
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    private final DnsDatapath kernel = new DnsDatapath() {
+        @Override
+        public Optional<DnsClient> client(int family, int protocol, int clientPort) {
+            return Optional.of(new DnsClient(CGROUP, (int) ProcessHandle.current().pid(), InetAddress.getLoopbackAddress(), 53));
+        }
+
+        @Override
+        public Optional<LearnedIp> learned(int slot, InetAddress address) {
+            return Optional.ofNullable(learned.get(address));
+        }
+
+        @Override
+        public void learn(LearnedIp ip) {
+            assertEquals(SLOT, ip.slot());
+            learned.put(ip.address(), ip);
+        }
+    };
+
+    private final DnsMetrics metrics = new DnsMetrics() {
+        @Override
+        public void error(String reason) {
+            errors.computeIfAbsent(reason, r -> new AtomicInteger()).incrementAndGet();
+        }
+    };
+
+    @BeforeEach
+    void setUp() throws Exception {
+        vertx = Vertx.vertx();
+        writer = Executors.newSingleThreadExecutor();
+        zone = new TestDnsServer().add("allowed.test. 60 A 127.0.0.1").add("slow.test. 60 A 127.0.0.7")
+                .add("denied.test. 60 A 127.0.0.2").add("protected.test. 60 A 127.0.0.8").delay("slow.test", 600);
+        for (int i = 1; i <= 40; i++) {
+            zone.add("big.test. 60 A 127.3.0." + i);
+        }
+        for (int i = 1; i <= 150; i++) {
+            zone.add("huge.test. 60 A 127.4." + (i / 200) + "." + (i % 200 + 1));
+        }
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        proxies.forEach(DnsProxy::close);
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+        zone.close();
+        writer.shutdownNow();
+        vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+
+    private static final String POLICY = """
+            apiVersion: egret.dev/v1
+            kind: EgressPolicy
+            metadata: {name: p}
+            spec:
+              egress: [{toFQDNs: [{matchName: allowed.test}, {matchName: slow.test}, {matchName: big.test},
+                                  {matchName: huge.test}, {matchName: protected.test}], toPorts: [{port: 443}]}]
+              protects: [protected.test]
+              dns: {deniedResponse: %s}
+            """;
+
+    private DnsProxy proxy(String upstream, String deniedResponse, Duration timeout) {
+        EgressPolicy policy = PolicyCodec.parseYaml(POLICY.formatted(deniedResponse));
+        WorkloadPolicies policies = id -> id == CGROUP ? Optional.of(new WorkloadPolicies.Bound("wl", SLOT, policy)) : Optional.empty();
+        DnsProxy p = new DnsProxy(vertx, kernel, policies, new DnsProxyConfig(List.of(DnsProxyConfig.parseUpstream(upstream)),
+                timeout, Duration.ZERO, Duration.ofSeconds(2)), events::add, writer, metrics);
+        proxies.add(p);
+        p.start();
+        return p;
+    }
+
+    private DnsProxy proxy() {
+        return proxy(zone.upstream(), "refused", Duration.ofSeconds(2));
+    }
+
+    private static byte[] query(String name, int type, int id, Integer ednsSize) throws IOException {
+        Message m = Message.newQuery(Record.newRecord(Name.fromString(name, Name.root), type, DClass.IN));
+        m.getHeader().setID(id);
+        if (ednsSize != null) {
+            m.addRecord(new OPTRecord(ednsSize, 0, 0), Section.ADDITIONAL);
+        }
+        return m.toWire();
+    }
+
+    private static Message udp(int port, byte[] query) throws IOException {
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.setSoTimeout(5000);
+            s.send(new DatagramPacket(query, query.length, InetAddress.getLoopbackAddress(), port));
+            byte[] buf = new byte[65535];
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            s.receive(p);
+            return new Message(Arrays.copyOf(buf, p.getLength()));
+        }
+    }
+
+    private static void writeFrame(DataOutputStream out, byte[] m) throws IOException {
+        out.writeShort(m.length);
+        out.write(m);
+        out.flush();
+    }
+
+    private static Message readFrame(DataInputStream in) throws IOException {
+        byte[] b = new byte[in.readUnsignedShort()];
+        in.readFully(b);
+        return new Message(b);
+    }
+
+    private static List<String> addresses(Message m) {
+        return m.getSection(Section.ANSWER).stream().filter(r -> r instanceof ARecord)
+                .map(r -> ((ARecord) r).getAddress().getHostAddress()).toList();
+    }
+
+    private Set<String> learnedText() {
+        return learned.keySet().stream().map(InetAddress::getHostAddress).collect(Collectors.toSet());
+    }
+
+    private int errors(String reason) {
+        AtomicInteger n = errors.get(reason);
+        return n == null ? 0 : n.get();
+    }
+
+    @Test
+    void anEdnsAnswerLargerThanNettysDefaultDatagramPassesIntactAndEveryAddressIsLearned() throws Exception {
+        DnsProxy p = proxy();
+        Message a = udp(p.port(), query("huge.test", Type.A, 777, 4096));
+        assertEquals(777, a.getHeader().getID());
+        assertFalse(a.getHeader().getFlag(Flags.TC), a.toString());
+        assertEquals(150, addresses(a).size());
+        assertTrue(a.numBytes() > 2048, "the answer is " + a.numBytes() + " bytes");
+        assertEquals(Set.copyOf(addresses(a)), learnedText());
+        assertEquals(0, errors("malformed_upstream"));
+    }
+
+    @Test
+    void aTruncatedAnswerKeepsTcAndTheTcpRetryGetsEveryAddress() throws Exception {
+        DnsProxy p = proxy();
+        Message a = udp(p.port(), query("big.test", Type.A, 1, null));
+        assertTrue(a.getHeader().getFlag(Flags.TC), a.toString());
+        assertTrue(addresses(a).size() < 40);
+        try (Socket s = new Socket("127.0.0.1", p.port())) {
+            s.setSoTimeout(5000);
+            writeFrame(new DataOutputStream(s.getOutputStream()), query("big.test", Type.A, 2, null));
+            Message full = readFrame(new DataInputStream(s.getInputStream()));
+            assertFalse(full.getHeader().getFlag(Flags.TC));
+            assertEquals(40, addresses(full).size());
+            assertEquals(Set.copyOf(addresses(full)), learnedText());
+        }
+        assertTrue(zone.tcpQueries.get() >= 1, "the retry went upstream over TCP");
+    }
+
+    @Test
+    void pipelinedTcpQueriesAreAnsweredAsTheyCompleteOnOneConnection() throws Exception {
+        DnsProxy p = proxy();
+        try (Socket s = new Socket("127.0.0.1", p.port())) {
+            s.setSoTimeout(5000);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            writeFrame(out, query("slow.test", Type.A, 11, null));
+            writeFrame(out, query("allowed.test", Type.A, 12, null));
+            writeFrame(out, query("denied.test", Type.A, 13, null));
+            List<String> got = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Message m = readFrame(in);
+                got.add(m.getHeader().getID() + " " + Rcode.string(m.getRcode()) + " " + addresses(m));
+            }
+            assertEquals(Set.of("12 NOERROR [127.0.0.1]", "13 REFUSED []", "11 NOERROR [127.0.0.7]"), Set.copyOf(got));
+            assertEquals("11 NOERROR [127.0.0.7]", got.get(2), "the slow answer comes last, the others did not wait: " + got);
+        }
+    }
+
+    @Test
+    void malformedInputIsCountedAndDroppedAndTheProxyKeepsAnswering() throws Exception {
+        DnsProxy p = proxy();
+        Random rnd = new Random(20240607);
+        int sent = 0;
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.setSoTimeout(5000);
+            for (int round = 0; round < 30; round++) {
+                for (int i = 0; i < 100; i++) {
+                    byte[] junk = new byte[rnd.nextInt(200)];
+                    rnd.nextBytes(junk);
+                    if (junk.length > 2) {
+                        junk[2] |= (byte) 0x80; // QR set: a response is never a query, so each is malformed for sure
+                    }
+                    if (i == 0) {
+                        junk = Arrays.copyOf(query("allowed.test", Type.A, 5, null), 20); // cut short
+                    }
+                    s.send(new DatagramPacket(junk, junk.length, InetAddress.getLoopbackAddress(), p.port()));
+                    sent++;
+                }
+                // a good query after them: answered, and only it (the socket's datagrams are read in order)
+                byte[] good = query("allowed.test", Type.A, 1000 + round, null);
+                s.send(new DatagramPacket(good, good.length, InetAddress.getLoopbackAddress(), p.port()));
+                DatagramPacket reply = new DatagramPacket(new byte[512], 512);
+                s.receive(reply);
+                assertEquals(1000 + round, new Message(Arrays.copyOf(reply.getData(), reply.getLength())).getHeader().getID());
+            }
+        }
+        // TCP: a frame too short to be a message closes the connection, and nothing is answered
+        try (Socket s = new Socket("127.0.0.1", p.port())) {
+            s.setSoTimeout(5000);
+            new DataOutputStream(s.getOutputStream()).write(new byte[]{0, 0, 0, 3, 1, 2, 3});
+            assertEquals(-1, s.getInputStream().read());
+        }
+        assertEquals(sent + 1, errors("malformed"));
+        Message ok = udp(p.port(), query("allowed.test", Type.A, 6, null));
+        assertEquals(List.of("127.0.0.1"), addresses(ok));
+    }
+
+    @Test
+    void spoofedOrStrayUpstreamDatagramsAreIgnoredAndOnlyTheRealAnswerCounts() throws Exception {
+        DatagramSocket up = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        DatagramSocket stranger = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        closing.add(up);
+        closing.add(stranger);
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                byte[] buf = new byte[4096];
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                up.receive(p);
+                Message q = new Message(Arrays.copyOf(buf, p.getLength()));
+                int id = q.getHeader().getID();
+                // another question under the right ID, from the right upstream
+                send(up, answer(id, "evil.test", "6.6.6.6"), p);
+                // the right question from another port
+                send(stranger, answer(id, "allowed.test", "6.6.6.7"), p);
+                Thread.sleep(50);
+                send(up, answer(id, "allowed.test", "127.0.0.1"), p);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        DnsProxy p = proxy("127.0.0.1:" + up.getLocalPort(), "refused", Duration.ofSeconds(2));
+        Message a = udp(p.port(), query("allowed.test", Type.A, 9, null));
+        assertEquals(List.of("127.0.0.1"), addresses(a));
+        assertEquals(Set.of("127.0.0.1"), learnedText());
+        assertEquals(2, errors("upstream_mismatch"));
+    }
+
+    private static byte[] answer(int id, String name, String ip) throws IOException {
+        Message m = new Message(id);
+        m.getHeader().setFlag(Flags.QR);
+        Name n = Name.fromString(name, Name.root);
+        m.addRecord(Record.newRecord(n, Type.A, DClass.IN), Section.QUESTION);
+        m.addRecord(new ARecord(n, DClass.IN, 60, InetAddress.getByName(ip)), Section.ANSWER);
+        return m.toWire();
+    }
+
+    private static void send(DatagramSocket from, byte[] b, DatagramPacket to) throws IOException {
+        from.send(new DatagramPacket(b, b.length, to.getSocketAddress()));
+    }
+
+    @Test
+    void aSilentUpstreamGivesServfailAtTheTimeoutAndLeavesNothingBehind() throws Exception {
+        DatagramSocket silentUdp = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        ServerSocket silentTcp = new ServerSocket();
+        silentTcp.bind(new InetSocketAddress("127.0.0.1", silentUdp.getLocalPort()));
+        closing.add(silentUdp);
+        closing.add(silentTcp);
+        List<Socket> accepted = new CopyOnWriteArrayList<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            while (!silentTcp.isClosed()) {
+                try {
+                    accepted.add(silentTcp.accept()); // and never answer
+                } catch (IOException ignored) {
+                    // closed
+                }
+            }
+        });
+        DnsProxy p = proxy("127.0.0.1:" + silentUdp.getLocalPort(), "refused", Duration.ofMillis(400));
+        long t0 = System.nanoTime();
+        Message a = udp(p.port(), query("allowed.test", Type.A, 21, 1232));
+        long udpMs = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(Rcode.SERVFAIL, a.getRcode());
+        assertEquals(ExtendedErrorCodeOption.NETWORK_ERROR, ede(a).getErrorCode());
+        t0 = System.nanoTime();
+        try (Socket s = new Socket("127.0.0.1", p.port())) {
+            s.setSoTimeout(5000);
+            writeFrame(new DataOutputStream(s.getOutputStream()), query("allowed.test", Type.A, 22, null));
+            assertEquals(Rcode.SERVFAIL, readFrame(new DataInputStream(s.getInputStream())).getRcode());
+        }
+        long tcpMs = (System.nanoTime() - t0) / 1_000_000;
+        System.out.printf("SERVFAIL after a 400 ms upstream timeout: udp %d ms, tcp %d ms%n", udpMs, tcpMs);
+        assertTrue(udpMs >= 350 && udpMs < 1500, "udp " + udpMs);
+        assertTrue(tcpMs >= 350 && tcpMs < 1500, "tcp " + tcpMs);
+        assertEquals(0, p.pendingUpstream(), "no pending entry left");
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (p.openUpstreamConnections() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, p.openUpstreamConnections(), "the upstream TCP connection was closed");
+        assertEquals(1, accepted.size());
+        assertEquals(2, errors("upstream_timeout"));
+        assertTrue(learned.isEmpty());
+    }
+
+    private static ExtendedErrorCodeOption ede(Message m) {
+        OPTRecord opt = m.getOPT();
+        assertNotNull(opt, "an OPT record");
+        for (EDNSOption o : opt.getOptions()) {
+            if (o instanceof ExtendedErrorCodeOption e) {
+                return e;
+            }
+        }
+        throw new AssertionError("no EDE in " + m);
+    }
+
+    @Test
+    void deniedNamesGetTheConfiguredRcodeWithEdeBlockedNamingTheRule() throws Exception {
+        DnsProxy p = proxy(zone.upstream(), "nxdomain", Duration.ofSeconds(2));
+        Message protectedAnswer = udp(p.port(), query("protected.test", Type.A, 31, 1232));
+        assertEquals(Rcode.NXDOMAIN, protectedAnswer.getRcode());
+        assertEquals(ExtendedErrorCodeOption.BLOCKED, ede(protectedAnswer).getErrorCode());
+        assertTrue(ede(protectedAnswer).getText().contains("spec.protects[0]"), ede(protectedAnswer).getText());
+        Message plain = udp(p.port(), query("denied.test", Type.AAAA, 32, null));
+        assertEquals(Rcode.NXDOMAIN, plain.getRcode());
+        assertNull(plain.getOPT(), "no OPT (so no EDE) to a client that sent none");
+        assertFalse(zone.asked.contains("protected.test") || zone.asked.contains("denied.test"), "never forwarded");
+        assertTrue(learned.isEmpty());
+        DnsQueryEvent e = events.stream().filter(x -> x.name().equals("protected.test")).findFirst().orElseThrow();
+        assertEquals(Verdict.DENY, e.verdict());
+        assertEquals("spec.protects[0]", e.rule());
+        assertEquals("p", e.policy());
+        assertEquals("udp", e.protocol());
+        assertEquals(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/comm")).strip(), e.command());
+    }
+
+    @Test
+    void aFixedPortIsBoundAgainAfterTheProxyStops() throws Exception {
+        int port;
+        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            port = probe.getLocalPort();
+        }
+        EgressPolicy policy = PolicyCodec.parseYaml(POLICY.formatted("refused"));
+        WorkloadPolicies policies = id -> Optional.of(new WorkloadPolicies.Bound("wl", SLOT, policy));
+        DnsProxyConfig cfg = new DnsProxyConfig(List.of(DnsProxyConfig.parseUpstream(zone.upstream())),
+                Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(2));
+        for (int round = 0; round < 2; round++) {
+            DnsProxy p = new DnsProxy(vertx, kernel, policies, cfg, events::add, writer, metrics);
+            assertEquals(port, p.start(port));
+            try (Socket s = new Socket("::1", port)) {
+                s.setSoTimeout(5000);
+                writeFrame(new DataOutputStream(s.getOutputStream()), query("allowed.test", Type.A, 40 + round, null));
+                assertEquals(List.of("127.0.0.1"), addresses(readFrame(new DataInputStream(s.getInputStream()))));
+            }
+            p.close();
+        }
+    }
+}
