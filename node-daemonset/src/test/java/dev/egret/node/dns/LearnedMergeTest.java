@@ -1,0 +1,50 @@
+package dev.egret.node.dns;
+
+import dev.egret.node.datapath.KernelContract;
+import dev.egret.node.datapath.LearnedIp;
+import dev.egret.node.datapath.PortRange;
+import dev.egret.node.datapath.RuleValue;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class LearnedMergeTest {
+    private static final InetAddress IP = InetAddress.getLoopbackAddress();
+
+    private static LearnedIp entry(long expires, int... ports) {
+        TreeSet<PortRange> r = new TreeSet<>();
+        for (int p : ports) {
+            r.add(new PortRange(p, p, KernelContract.PROTO_TCP));
+        }
+        return new LearnedIp(2, IP, expires, new RuleValue(r));
+    }
+
+    @Test
+    void aSecondNameOnTheSameAddressExtendsAndWidensButNeverCutsShort() {
+        LearnedIp merged = LearnedMerge.merge(Optional.of(entry(1000, 443)), entry(500, 80), 100);
+        assertEquals(entry(1000, 80, 443), merged);
+        assertEquals(entry(2000, 80, 443), LearnedMerge.merge(Optional.of(entry(1000, 443)), entry(2000, 80), 100));
+    }
+
+    @Test
+    void anExpiredOrMissingEntryIsReplaced() {
+        assertEquals(entry(500, 80), LearnedMerge.merge(Optional.of(entry(90, 443)), entry(500, 80), 100));
+        assertEquals(entry(500, 80), LearnedMerge.merge(Optional.empty(), entry(500, 80), 100));
+    }
+
+    @Test
+    void tooManyRangesKeepTheNewestAnswersPorts() {
+        int[] many = new int[KernelContract.MAX_PORT_RANGES];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = 1000 + i;
+        }
+        LearnedIp merged = LearnedMerge.merge(Optional.of(entry(1000, many)), entry(500, 80), 100);
+        assertEquals(List.of(new PortRange(80, 80, KernelContract.PROTO_TCP)), List.copyOf(merged.ports().ranges()));
+        assertEquals(1000, merged.expiresNanos());
+    }
+}
