@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -41,7 +42,12 @@ class DnsRunIT {
                     return "EPERM " + addr[0]
                 except Exception as e:
                     return type(e).__name__
-            if sys.argv[2] == "loop":
+            if sys.argv[2] == "all":
+                infos = socket.getaddrinfo(sys.argv[3], P, socket.AF_INET, socket.SOCK_STREAM)
+                addrs = sorted({i[4][0] for i in infos})
+                ok = sum(1 for a in addrs if conn("ip:" + a).startswith("ok"))
+                print(sys.argv[3], "addresses", len(addrs), "connected", ok)
+            elif sys.argv[2] == "loop":
                 fails = 0
                 for i in range(int(sys.argv[3])):
                     if not conn("n%d.loop.test" % i).startswith("ok"):
@@ -76,11 +82,16 @@ class DnsRunIT {
                 .add("a.wild.test. 60 A 127.0.0.3").add("x.y.wild.test. 60 A 127.0.0.4")
                 .add("a.b.deep.test. 60 A 127.0.0.5").add("alias.test. 60 CNAME mid.other.test.")
                 .add("mid.other.test. 60 CNAME target.other.test.").add("target.other.test. 60 A 127.0.0.6")
-                .add("v6.test. 60 AAAA ::1").add("short.test. 1 A 127.0.0.9");
+                .add("v6.test. 60 AAAA ::1").add("short.test. 1 A 127.0.0.9").add("protected.test. 60 A 127.0.0.8");
+        for (int i = 1; i <= 40; i++) {
+            dns.add("big.test. 60 A 127.3.0." + i); // over 512 bytes: truncated for clients without EDNS
+        }
+        for (int i = 1; i <= 150; i++) {
+            dns.add("huge.test. 60 A 127.4." + (i / 200) + "." + (i % 200 + 1)); // over 2048 bytes
+        }
         for (int i = 0; i < 1000; i++) {
             dns.add("n" + i + ".loop.test. 60 A 127.1." + (i / 250) + "." + (i % 250 + 1));
         }
-        Files.writeString(tmp.resolve("resolv.conf"), "nameserver 127.0.0.153\noptions timeout:2 attempts:1\n");
         Files.writeString(tmp.resolve("client.py"), CLIENT);
     }
 
@@ -100,18 +111,25 @@ class DnsRunIT {
                 spec:
                   egress:
                     - toFQDNs: [{matchName: allowed.test}, {matchPattern: "*.wild.test"}, {matchPattern: "**.deep.test"},
-                                {matchName: alias.test}, {matchName: v6.test}, {matchPattern: "*.loop.test"}, {matchName: short.test}]
+                                {matchName: alias.test}, {matchName: v6.test}, {matchPattern: "*.loop.test"}, {matchName: short.test},
+                                {matchName: big.test}, {matchName: huge.test}, {matchName: protected.test}]
                       toPorts: [{port: %d}]
                 %s""".formatted(server.port(), extra));
         return p;
     }
 
-    /** A shell line run inside a mount namespace whose /etc/resolv.conf names a loopback resolver. */
+    /** A shell line run inside a mount namespace whose /etc/resolv.conf names a resolver (redirected to the proxy). */
     private List<String> run(Path policy, List<String> egretArgs, String shell) throws Exception {
+        return run(policy, egretArgs, "nameserver 127.0.0.153", shell);
+    }
+
+    private List<String> run(Path policy, List<String> egretArgs, String nameserver, String shell) throws Exception {
+        Path resolv = tmp.resolve("resolv-" + System.nanoTime() + ".conf");
+        Files.writeString(resolv, nameserver + "\noptions timeout:2 attempts:1\n");
         List<String> args = new ArrayList<>(List.of("--policy", policy.toString(), "--dns-upstream", dns.upstream()));
         args.addAll(egretArgs);
         args.addAll(List.of("--", "unshare", "-m", "sh", "-c",
-                "mount --bind " + tmp.resolve("resolv.conf") + " /etc/resolv.conf && " + shell));
+                "mount --bind " + resolv + " /etc/resolv.conf && " + shell));
         EgretRunner.Result r = egret.run(args);
         lastStderr = r.stderr();
         return r.stdout().lines().toList();
@@ -143,7 +161,7 @@ class DnsRunIT {
                 "v6.test ok ::1",
                 "127.0.0.1",
                 "status REFUSED",
-                "; EDE: 15 (Blocked): (blocked by egret policy deploy: no egress rule allows the name denied.test)",
+                "; EDE: 15 (Blocked): (blocked by egret policy deploy (default-deny): no egress rule allows the name denied.test)",
                 "ok",
                 "ERR UnknownHostException: denied.test: Temporary failure in name resolution"), out, lastStderr);
         assertTrue(lastStderr.lines().anyMatch(l -> l.contains("deny") && l.contains("denied.test (A)")
@@ -186,5 +204,83 @@ class DnsRunIT {
         List<String> out = run(policy(""), List.of("--mode", "audit"), py("denied.test"));
         assertEquals(List.of("denied.test ok 127.0.0.2"), out, lastStderr);
         assertTrue(lastStderr.lines().anyMatch(l -> l.contains("audit-deny") && l.contains("denied.test (A)")), lastStderr);
+    }
+
+    @Test
+    void truncatedAnswersAreRetriedOverTcpAndLargeEdnsAnswersPassOverUdp() throws Exception {
+        List<String> out = run(policy(""), List.of(), String.join("; ",
+                py("all big.test"),
+                "dig +noedns @192.0.2.53 big.test | grep -oE 'Truncated, retrying in TCP mode|ANSWER: [0-9]+'",
+                "dig +bufsize=4096 +ignore @192.0.2.53 huge.test | grep -oE 'Truncated|flags: [a-z ]+;|ANSWER: [0-9]+|MSG SIZE  rcvd: [0-9]+'",
+                py("all huge.test")));
+        assertEquals("big.test addresses 40 connected 40", out.get(0), "glibc (no EDNS) retried over TCP: " + lastStderr);
+        assertEquals(List.of("Truncated, retrying in TCP mode", "ANSWER: 40"), out.subList(1, 3), "dig: " + out);
+        assertEquals("flags: qr aa rd;", out.get(3), "no TC over UDP with a 4096-byte buffer: " + out);
+        assertEquals("ANSWER: 150", out.get(4));
+        assertTrue(Integer.parseInt(out.get(5).replaceAll("\\D", "")) > 2048, out.get(5));
+        assertEquals("huge.test addresses 150 connected 150", out.get(6), "every address of the large answer learned");
+        assertTrue(dns.truncated.get() >= 2 && dns.tcpQueries.get() >= 2, "truncated " + dns.truncated + ", tcp " + dns.tcpQueries);
+    }
+
+    private static final String MUSL_STYLE = """
+            import socket, struct
+            def query(qid, name, qtype):
+                labels = b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\\0"
+                return struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + labels + struct.pack(">HH", qtype, 1)
+            def ask(fam, server, questions):
+                # like musl: one unconnected socket, every question sent before any answer is read
+                s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(3)
+                for qid, name, qtype in questions:
+                    s.sendto(query(qid, name, qtype), (server, 53))
+                got = []
+                for _ in questions:
+                    data, addr = s.recvfrom(4096)
+                    qid, flags, qd, an = struct.unpack(">HHHH", data[:8])
+                    got.append((qid, "%s %d id=%d rcode=%d answers=%d" % (addr[0], addr[1], qid, flags & 15, an)))
+                for _, line in sorted(got):
+                    print(line)
+            ask(socket.AF_INET, "192.0.2.53", [(1, "allowed.test", 1), (2, "allowed.test", 28)])
+            ask(socket.AF_INET6, "2001:db8::53", [(3, "allowed.test", 1), (4, "v6.test", 28)])
+            """;
+
+    @Test
+    void muslStyleAndIpv6ResolversAreAnsweredInTheNameOfTheResolverAsked() throws Exception {
+        Files.writeString(tmp.resolve("musl.py"), MUSL_STYLE);
+        List<String> out = run(policy(""), List.of(), "nameserver 2001:db8::53", String.join("; ",
+                "python3 " + tmp.resolve("musl.py"),
+                py("allowed.test v6.test denied.test")));
+        assertEquals(List.of(
+                "192.0.2.53 53 id=1 rcode=0 answers=1",
+                "192.0.2.53 53 id=2 rcode=0 answers=0",
+                "2001:db8::53 53 id=3 rcode=0 answers=1",
+                "2001:db8::53 53 id=4 rcode=0 answers=1",
+                "allowed.test ok 127.0.0.1",
+                "v6.test ok ::1",
+                "denied.test dns-fail"), out, lastStderr);
+    }
+
+    @Test
+    void protectedNamesAreDeniedAtDnsWithNxdomainAndTheRuleInTheEvent() throws Exception {
+        Path audit = tmp.resolve("audit.jsonl");
+        List<String> out = run(policy("  protects: [protected.test]\n  dns: {deniedResponse: nxdomain}\n"),
+                List.of("--audit-log", audit.toString()), String.join("; ",
+                        "dig @192.0.2.53 protected.test | grep -E 'status|EDE' | sed 's/.*status: \\([A-Z]*\\).*/status \\1/'",
+                        py("protected.test allowed.test")));
+        assertEquals(List.of(
+                "status NXDOMAIN",
+                "; EDE: 15 (Blocked): (blocked by egret policy deploy (spec.protects[0]): circular dependency: protected.test is protected by this workload ('protected.test'))",
+                "protected.test dns-fail",
+                "allowed.test ok 127.0.0.1"), out, lastStderr);
+        assertFalse(dns.asked.contains("protected.test"), "a denied name never reaches the resolver");
+        List<String> lines = Files.readAllLines(audit);
+        String event = lines.stream().filter(l -> l.contains("\"type\":\"dns\"") && l.contains("\"name\":\"protected.test\"")
+                && l.contains("\"command\":\"dig\"")).findFirst().orElseThrow(() -> new AssertionError(lines.toString()));
+        assertTrue(event.contains("\"verdict\":\"deny\"") && event.contains("\"rule\":\"spec.protects[0]\"")
+                && event.contains("\"protocol\":\"udp\"") && event.contains("\"policy\":\"deploy\"")
+                && event.contains("\"queryType\":\"A\""), event);
+        assertTrue(lines.stream().anyMatch(l -> l.contains("\"name\":\"allowed.test\"") && l.contains("\"command\":\"python3\"")
+                && l.contains("\"verdict\":\"allow\"") && l.contains("\"learnedAddresses\":1")), lines.toString());
+        assertTrue(lastStderr.lines().anyMatch(l -> l.contains("deny") && l.contains("protected.test (A)")
+                && l.contains("circular dependency")), lastStderr);
     }
 }
