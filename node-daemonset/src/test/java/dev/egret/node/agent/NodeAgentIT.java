@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The packaged node agent as a real process: policy directory in, kernel enforcement and metrics out. */
@@ -62,15 +63,20 @@ class NodeAgentIT {
         env.close();
     }
 
-    private Process startNode() throws IOException {
+    private Path lastLog;
+
+    private Process startNode(String... extraProps) throws IOException {
         Path log = tmp.resolve("node-" + System.nanoTime() + ".log");
-        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+        lastLog = log;
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "-Dquarkus.http.port=" + port,
                 "-Degret.node.state-dir=" + tmp.resolve("state"), "-Degret.node.policy-dir=" + tmp.resolve("policies"),
                 "-Degret.node.pin-dir=" + env.pinDir.resolve("node"),
                 "-Degret.node.attach-cgroup=" + env.mounts.v2Root().resolve(env.parent),
-                "-Degret.node.reconcile-interval=200ms", "-Degret.node.dns-upstreams=" + dns.upstream(),
-                "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
+                "-Degret.node.reconcile-interval=200ms", "-Degret.node.dns-upstreams=" + dns.upstream()));
+        cmd.addAll(List.of(extraProps));
+        cmd.addAll(List.of("-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         node = pb.start();
         awaitTrue(() -> get("/q/health/ready").statusCode() == 200, "node ready; log: " + log);
@@ -166,5 +172,95 @@ class NodeAgentIT {
         startNode();
         awaitTrue(() -> probe(deploy).equals(List.of("ok", "EPERM")), "restarted agent reconciles");
         assertEquals(200, get("/q/health/live").statusCode());
+    }
+
+    /** "n=COUNT mean=MS max=MS" of a Prometheus timer. */
+    private static String summary(String metrics, String name) {
+        double count = value(metrics, name + "_count"), sum = value(metrics, name + "_sum"), max = value(metrics, name + "_max");
+        return String.format("n=%.0f mean=%.3f ms max=%.3f ms", count, 1000 * sum / count, 1000 * max);
+    }
+
+    private static double value(String metrics, String series) {
+        return metrics.lines().filter(l -> l.startsWith(series + " ") || l.startsWith(series + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private void writePolicy(String name, String yaml) throws IOException {
+        Files.createDirectories(tmp.resolve("policies"));
+        Path tmpFile = tmp.resolve("policies/" + name + ".yaml.tmp");
+        Files.writeString(tmpFile, yaml);
+        Files.move(tmpFile, tmp.resolve("policies/" + name + ".yaml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Two policies on one node: an address learned through one workload's allowed name is allowed for that
+     * workload's policy only. With the agent stopped, policed DNS goes to the (fixed, dead) proxy port and fails; it
+     * never reaches the resolver, although the policy would even allow the resolver's address on port 53. A
+     * restarted agent binds the same port and DNS works again.
+     */
+    @Test
+    void learnedAddressesStayWithTheirPolicyAndDnsFailsClosedWhileTheAgentIsAway() throws Exception {
+        String resolverIp = "127.83." + (1 + new java.util.Random().nextInt(250)) + ".53";
+        dns.close();
+        dns = new dev.egret.node.testkit.TestDnsServer(new java.net.InetSocketAddress(resolverIp, 53))
+                .add("allowed.test. 60 A 127.0.0.3").add("denied.test. 60 A 127.0.0.2");
+        int dnsPort;
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
+            dnsPort = s.getLocalPort();
+        }
+        writePolicy("deploy", """
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata: {name: deploy}
+                spec:
+                  workloads: {cgroupPaths: ["%s/deploy-*"]}
+                  egress:
+                    - {toFQDNs: [{matchName: allowed.test}], toPorts: [{port: %d}]}
+                    - {toCIDR: [%s/32], toPorts: [{port: 53, protocol: ANY}]}
+                """.formatted(env.parent, server.port(), resolverIp));
+        writePolicy("other", """
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata: {name: other}
+                spec:
+                  workloads: {cgroupPaths: ["%s/other-*"]}
+                  egress: [{toFQDNs: [{matchName: other.test}], toPorts: [{port: %d}]}]
+                """.formatted(env.parent, server.port()));
+        startNode("-Degret.node.dns-port=" + dnsPort);
+        WorkloadCgroup deploy = env.workload("deploy-1", CgroupLimits.NONE);
+        cgroups.add(deploy);
+        WorkloadCgroup other = env.workload("other-1", CgroupLimits.NONE);
+        cgroups.add(other);
+        String p = Integer.toString(server.port());
+        awaitTrue(() -> InCgroup.probe(other, false, "tcp", "127.0.0.3", p).equals(List.of("EPERM")), "other-1 policed");
+        awaitTrue(() -> InCgroup.probe(deploy, false, "tcp", "127.0.0.3", p).equals(List.of("EPERM")), "deploy-1 policed");
+
+        String dig = "dig +tries=1 +time=2 @" + resolverIp + " ";
+        assertEquals(List.of("127.0.0.3"), InCgroup.run(deploy, List.of("sh", "-c", dig + "+short allowed.test")));
+        assertEquals(List.of("ok"), InCgroup.probe(deploy, false, "tcp", "127.0.0.3", p), "learned for deploy");
+        assertEquals(List.of("EPERM"), InCgroup.probe(other, false, "tcp", "127.0.0.3", p),
+                "an address learned under policy deploy is not allowed under policy other");
+        assertEquals(List.of("status: REFUSED"), InCgroup.run(other, List.of("sh", "-c", dig + "allowed.test | grep -o 'status: [A-Z]*'")));
+
+        // measured: how long answers were held for the kernel, and how long the resolver took, over 200 queries
+        List<String> many = InCgroup.run(deploy, List.of("sh", "-c", "for i in $(seq 200); do " + dig + "+short allowed.test; done"));
+        assertEquals(200, many.stream().filter("127.0.0.3"::equals).count(), many.toString());
+        String m = get("/q/metrics").body();
+        System.out.printf("datapath wait: %s; upstream: %s%n", summary(m, "egret_dns_datapath_wait_seconds"),
+                summary(m, "egret_dns_upstream_duration_seconds"));
+
+        node.destroyForcibly().waitFor();
+        int asked = dns.queries.get();
+        List<String> away = InCgroup.run(deploy, List.of("sh", "-c", dig + "allowed.test | grep -oE 'status: [A-Z]+|refused|timed out'; "
+                + dig + "+tcp allowed.test | grep -oE 'status: [A-Z]+|refused|timed out'"));
+        assertFalse(away.stream().anyMatch(l -> l.startsWith("status")), "no answer without the agent: " + away);
+        assertEquals(2, away.size(), away.toString());
+        assertEquals(asked, dns.queries.get(), "the resolver was never asked directly");
+
+        startNode("-Degret.node.dns-port=" + dnsPort);
+        awaitTrue(() -> InCgroup.run(deploy, List.of("sh", "-c", dig + "+short allowed.test")).equals(List.of("127.0.0.3")),
+                "DNS through the restarted agent");
+        assertTrue(Files.readString(lastLog).contains("DNS proxy on 127.0.0.1:" + dnsPort + " "), "the same port again");
+        assertEquals(List.of("127.0.0.3"), InCgroup.run(deploy, List.of("sh", "-c", dig + "+tcp +short allowed.test")));
     }
 }
