@@ -89,6 +89,11 @@ class DnsRedirectKernelIT {
                 + "/" + (x.pid() > 0 ? "pid" : "nopid")).orElse("unknown");
     }
 
+    /** "CGROUPID PID" of the query's sender, as the kernel recorded it. */
+    private String ids(int family, int proto, int port) {
+        return datapath.dnsClient(family, proto, port).map(x -> x.cgroupId() + " " + x.pid()).orElse("unknown");
+    }
+
     private void udp(DatagramSocket s, int family) {
         Thread.ofPlatform().daemon().start(() -> {
             byte[] buf = new byte[512];
@@ -96,7 +101,8 @@ class DnsRedirectKernelIT {
                 try {
                     DatagramPacket p = new DatagramPacket(buf, buf.length);
                     s.receive(p);
-                    byte[] answer = who(family, 17, p.getPort()).getBytes(StandardCharsets.UTF_8);
+                    byte[] answer = (p.getLength() > 0 && buf[0] == 'x' ? ids(family, 17, p.getPort())
+                            : who(family, 17, p.getPort())).getBytes(StandardCharsets.UTF_8);
                     s.send(new DatagramPacket(answer, answer.length, p.getSocketAddress()));
                 } catch (IOException ignored) {
                     // closed
@@ -109,8 +115,9 @@ class DnsRedirectKernelIT {
         Thread.ofPlatform().daemon().start(() -> {
             while (!s.isClosed()) {
                 try (Socket c = s.accept()) {
-                    c.getInputStream().read();
-                    c.getOutputStream().write(who(family, 6, c.getPort()).getBytes(StandardCharsets.UTF_8));
+                    int first = c.getInputStream().read();
+                    c.getOutputStream().write((first == 'x' ? ids(family, 6, c.getPort()) : who(family, 6, c.getPort()))
+                            .getBytes(StandardCharsets.UTF_8));
                 } catch (IOException ignored) {
                     // closed
                 }
@@ -168,5 +175,52 @@ class DnsRedirectKernelIT {
         List<String> out = InCgroup.run(wl, List.of("python3", "-c", CLIENT));
         assertEquals(List.of("udp4 EPERM", "udp4c EPERM", "tcp4 EPERM", "udp6 EPERM", "tcp6 EPERM", "mapped EPERM",
                 "other EPERM"), out);
+    }
+
+    private static final String CONCURRENT = """
+            import os, socket, sys
+            expected = sys.argv[1] + " " + str(os.getpid())
+            ok = bad = 0
+            for i in range(int(sys.argv[2])):
+                fam, host = [(socket.AF_INET, "192.0.2.53"), (socket.AF_INET6, "2001:db8::53")][i % 2]
+                kind = i % 3
+                s = socket.socket(fam, socket.SOCK_STREAM if kind == 2 else socket.SOCK_DGRAM); s.settimeout(1)
+                try:
+                    if kind == 0:
+                        s.sendto(b"x", (host, 53)); d = s.recvfrom(512)[0]
+                    else:
+                        s.connect((host, 53)); s.send(b"x"); d = s.recv(512)
+                    ok, bad = (ok + 1, bad) if d.decode() == expected else (ok, bad + 1)
+                except Exception as e:
+                    print("failed", type(e).__name__); break
+                s.close()
+            print("ok", ok, "bad", bad)
+            """;
+
+    /**
+     * Six processes in two policed cgroups asking at once, UDP (connected and not) and TCP, both families: every query
+     * is attributed to its own cgroup and process.
+     */
+    @Test
+    void attributionIsExactForConcurrentClientsInSeveralCgroups() throws Exception {
+        // nested under the attach point, so it is policed too (its own binding wins over its parent's)
+        WorkloadCgroup other = WorkloadCgroup.create(env.mounts, env.parent + "/dns", "other", CgroupLimits.NONE);
+        try {
+            datapath.bindWorkload(other.id(), new WorkloadEntry(5, false, false, false));
+            datapath.redirectDns(proxyPort);
+            List<Process> running = new ArrayList<>();
+            for (WorkloadCgroup cg : List.of(wl, other, wl, other, wl, other)) {
+                running.add(InCgroup.builder(cg, List.of("python3", "-c", CONCURRENT, Long.toString(cg.id()), "150")).start());
+            }
+            List<String> results = new ArrayList<>();
+            for (Process p : running) {
+                results.add(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+                p.waitFor();
+            }
+            assertEquals(java.util.Collections.nCopies(6, "ok 150 bad 0"), results);
+        } finally {
+            datapath.unbindWorkload(other.id());
+            other.close();
+        }
     }
 }
