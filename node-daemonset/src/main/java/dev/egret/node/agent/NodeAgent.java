@@ -164,7 +164,7 @@ public class NodeAgent {
         }
         DesiredState d = lastDesired;
         String policy = d == null ? null : policyNameOf(d, e.cgroupId());
-        audit.publish(AuditEvents.dns(config.name(), e, policy, "udp"));
+        audit.publish(AuditEvents.dns(config.name(), e, policy, e.protocol()));
     }
 
     private static String policyNameOf(DesiredState d, long cgroupId) {

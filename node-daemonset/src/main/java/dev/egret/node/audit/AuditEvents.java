@@ -26,7 +26,7 @@ public final class AuditEvents {
     }
 
     public static AuditEvent dns(String node, DnsQueryEvent e, String policy, String protocol) {
-        return new AuditEvent(DRAFT, e.time(), null, 1, node, e.workload(), policy, e.cgroupId(), e.pid(), null,
+        return new AuditEvent(DRAFT, e.time(), null, 1, node, e.workload(), policy, e.cgroupId(), e.pid(), e.command(),
                 AuditEvent.Kind.DNS, e.name(), e.type(), null, 53, protocol, e.verdict(), e.rule(), e.reason());
     }
 }
