@@ -186,11 +186,16 @@ public final class DnsProxy implements AutoCloseable {
         int clientPort = socket.remoteAddress().port();
         RecordParser parser = RecordParser.newFixed(2);
         boolean[] header = {true};
+        boolean[] closed = {false};
         parser.handler(buf -> {
+            if (closed[0]) {
+                return; // the rest of what was buffered after a malformed frame
+            }
             if (header[0]) {
                 int length = buf.getUnsignedShort(0);
                 if (length < 12) {
                     metrics.error("malformed");
+                    closed[0] = true;
                     socket.close();
                     return;
                 }
@@ -202,8 +207,9 @@ public final class DnsProxy implements AutoCloseable {
             parser.fixedSizeMode(2);
             handle(buf.getBytes(), family, TCP, clientPort).onSuccess(answer -> {
                 if (answer == null) {
+                    closed[0] = true;
                     socket.close();
-                } else {
+                } else if (!closed[0]) {
                     socket.write(Buffer.buffer(answer.length + 2).appendUnsignedShort(answer.length).appendBytes(answer));
                 }
             });
