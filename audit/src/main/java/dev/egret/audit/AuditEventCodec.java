@@ -66,11 +66,13 @@ public final class AuditEventCodec {
             throw new IllegalArgumentException("an event must be a JSON object");
         }
         Instant time = instant(n, "time", true);
-        return new AuditEvent(text(n, "id", true), time, instant(n, "firstSeen", false), n.path("count").asLong(1),
-                text(n, "node", true), text(n, "workload", true), text(n, "policy", false), n.path("cgroupId").asLong(0),
-                n.path("pid").asInt(0), text(n, "command", false), kind(n), text(n, "name", false),
-                text(n, "queryType", false), text(n, "address", false), n.path("port").asInt(0),
-                text(n, "protocol", false), verdict(n), text(n, "rule", false), text(n, "reason", false));
+        return new AuditEvent(text(n, "id", true), time, instant(n, "firstSeen", false),
+                integer(n, "count", 1, 1, Long.MAX_VALUE), text(n, "node", true), text(n, "workload", true),
+                text(n, "policy", false), integer(n, "cgroupId", 0, Long.MIN_VALUE, Long.MAX_VALUE),
+                (int) integer(n, "pid", 0, 0, Integer.MAX_VALUE), text(n, "command", false), kind(n),
+                text(n, "name", false), text(n, "queryType", false), text(n, "address", false),
+                (int) integer(n, "port", 0, 0, 65535), text(n, "protocol", false), verdict(n), text(n, "rule", false),
+                text(n, "reason", false));
     }
 
     public static AuditEvent fromLine(String line) {
@@ -121,6 +123,21 @@ public final class AuditEventCodec {
             throw new IllegalArgumentException(field + ": must be a string");
         }
         return v.asText();
+    }
+
+    private static long integer(JsonNode n, String field, long absent, long min, long max) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return absent;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw new IllegalArgumentException(field + ": must be an integer");
+        }
+        long value = v.asLong();
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(field + ": " + value + " is out of range " + min + "-" + max);
+        }
+        return value;
     }
 
     private static Instant instant(JsonNode n, String field, boolean required) {
