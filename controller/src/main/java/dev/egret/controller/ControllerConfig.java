@@ -3,7 +3,10 @@ package dev.egret.controller;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import dev.egret.controller.store.AuditRetention;
+
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /** The controller's own settings ({@code egret.*}). */
@@ -22,6 +25,30 @@ public class ControllerConfig {
     @ConfigProperty(name = "egret.max-body-bytes", defaultValue = "1048576")
     long maxBodyBytes;
 
+    /** How node agents deliver audit events: {@code http} (POST /api/v1/events only) or {@code kafka} (also). */
+    @ConfigProperty(name = "egret.events.transport", defaultValue = "http")
+    String eventsTransport;
+
+    /** Most events one POST /api/v1/events may carry. */
+    @ConfigProperty(name = "egret.events.max-batch-events", defaultValue = "5000")
+    int maxBatchEvents;
+
+    /** Audit retention: about this many events at most. */
+    @ConfigProperty(name = "egret.audit.max-events", defaultValue = "500000")
+    long auditMaxEvents;
+
+    /** Audit retention: nothing older. */
+    @ConfigProperty(name = "egret.audit.max-age", defaultValue = "720h")
+    Duration auditMaxAge;
+
+    /** Events per audit segment file (the unit of retention). */
+    @ConfigProperty(name = "egret.audit.segment-events", defaultValue = "10000")
+    int auditSegmentEvents;
+
+    /** A node not heard from for this long is stale. */
+    @ConfigProperty(name = "egret.nodes.stale-after", defaultValue = "30s")
+    Duration nodesStaleAfter;
+
     public Path dataDir() {
         return dataDir;
     }
@@ -32,5 +59,25 @@ public class ControllerConfig {
 
     public long maxBodyBytes() {
         return maxBodyBytes;
+    }
+
+    /** {@code http} or {@code kafka}; anything else stops the start-up. */
+    public String eventsTransport() {
+        return EventsTransport.check(eventsTransport);
+    }
+
+    public int maxBatchEvents() {
+        return maxBatchEvents;
+    }
+
+    public AuditRetention auditRetention() {
+        return new AuditRetention(auditMaxEvents, auditMaxAge, auditSegmentEvents);
+    }
+
+    public Duration nodesStaleAfter() {
+        if (nodesStaleAfter.isNegative() || nodesStaleAfter.isZero()) {
+            throw new IllegalArgumentException("egret.nodes.stale-after must be positive, not " + nodesStaleAfter);
+        }
+        return nodesStaleAfter;
     }
 }

@@ -3,22 +3,30 @@ package dev.egret.controller.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.egret.audit.AuditJson;
+import dev.egret.audit.PolicyReplay;
+import dev.egret.audit.PolicySuggester;
 import dev.egret.controller.ControllerConfig;
 import dev.egret.controller.auth.AuthFilter;
 import dev.egret.controller.auth.Caller;
+import dev.egret.controller.store.AuditStore;
 import dev.egret.controller.store.PolicyStore;
+import dev.egret.controller.store.PolicyWatch;
 import dev.egret.controller.store.Precondition;
 import dev.egret.controller.store.WriteResult;
 import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.PolicyCodec;
+import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.EntityTag;
@@ -26,13 +34,20 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
-/** {@code /api/v1/policies}: create, replace, read and delete egress policies. */
+/**
+ * {@code /api/v1/policies}: create, replace, read, watch and delete egress policies; suggest an allow list from the
+ * audit stream; replay a proposal against it.
+ */
 @Path("/api/v1/policies")
 public class PolicyResource {
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final long MAX_WATCH_SECONDS = 300;
 
     @Inject
     PolicyStore store;
@@ -40,16 +55,72 @@ public class PolicyResource {
     @Inject
     ControllerConfig config;
 
+    @Inject
+    PolicyWatch policyWatch;
+
+    @Inject
+    AuditStore audit;
+
+    /**
+     * The policies with the store's {@code resourceVersion} and {@code changedAt} (time of the latest write). With
+     * {@code watch=true}, a long poll: answers at once when the store is past {@code resourceVersion}, else at the
+     * next write, else after {@code timeoutSeconds} (default 30, at most 300), holding no thread while it waits.
+     */
     @GET
+    @Blocking
     @Produces({MediaType.APPLICATION_JSON, MediaTypes.YAML})
-    public Response list(@Context HttpHeaders headers) {
+    public CompletionStage<Response> list(@QueryParam("watch") String watch,
+                                          @QueryParam("resourceVersion") String resourceVersion,
+                                          @QueryParam("timeoutSeconds") String timeoutSeconds,
+                                          @Context HttpHeaders headers) {
+        boolean watching = QueryParams.bool("watch", watch);
+        long known = QueryParams.integer("resourceVersion", resourceVersion, 0, 0, Long.MAX_VALUE);
+        long timeout = QueryParams.integer("timeoutSeconds", timeoutSeconds, 30, 0, MAX_WATCH_SECONDS);
+        if (!watching) {
+            return CompletableFuture.completedFuture(render(policyList(), headers));
+        }
+        return policyWatch.after(known, Duration.ofSeconds(timeout), store::resourceVersion)
+                .thenApply(v -> render(policyList(), headers));
+    }
+
+    private ObjectNode policyList() {
         ObjectNode list = JSON.createObjectNode();
         list.put("apiVersion", "egret.dev/v1");
         list.put("kind", "EgressPolicyList");
-        list.putObject("metadata").put("resourceVersion", Long.toString(store.resourceVersion()));
+        ObjectNode meta = list.putObject("metadata");
+        meta.put("resourceVersion", Long.toString(store.resourceVersion())); // before the items: never newer than them
+        store.lastChange().ifPresent(c -> meta.put("changedAt", c.time().toString()));
         ArrayNode items = list.putArray("items");
         store.list().forEach(p -> items.add(PolicyCodec.toTree(p)));
-        return render(list, headers);
+        return list;
+    }
+
+    /**
+     * An allow list built from what the policy's workloads were seen to need, keeping its workloads, deny rules,
+     * protects, limits and DNS settings; ready to PUT (it carries the policy's resourceVersion, so the PUT is
+     * conditional).
+     */
+    @GET
+    @Path("{name}/suggestion")
+    @Produces({MediaType.APPLICATION_JSON, MediaTypes.YAML})
+    public Response suggestion(@PathParam("name") String name, @Context HttpHeaders headers) {
+        checkName(name);
+        EgressPolicy p = store.get(name).orElseThrow(() -> notFound(name));
+        return render(PolicyCodec.toTree(PolicySuggester.suggest(p, audit.all())), headers);
+    }
+
+    /** What a proposed policy (the body) would have denied of the recorded calls of this policy's workloads. */
+    @POST
+    @Path("{name}/replay")
+    @Consumes({MediaType.APPLICATION_JSON, MediaTypes.YAML, MediaTypes.X_YAML, MediaTypes.TEXT_YAML})
+    @Produces(MediaType.APPLICATION_JSON)
+    public ObjectNode replay(@PathParam("name") String name, String body, @Context HttpHeaders headers) {
+        checkName(name);
+        RequestBodies.check(body, config.maxBodyBytes());
+        EgressPolicy proposal = MediaTypes.isYaml(headers.getMediaType())
+                ? PolicyCodec.parseYaml(body) : PolicyCodec.parseJson(body);
+        store.get(name).orElseThrow(() -> notFound(name));
+        return AuditJson.replay(PolicyReplay.replay(proposal, name, audit.all()));
     }
 
     @GET

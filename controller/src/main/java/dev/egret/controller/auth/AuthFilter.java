@@ -10,8 +10,8 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.ext.Provider;
 
 /**
- * Every {@code /api} call needs a bearer token; writes need the admin role; a node token may only read
- * policies (and, later, write events and registrations). Also rejects oversized bodies before they are read.
+ * Every {@code /api} call needs a bearer token and a role that {@link Permissions} allows for it. Also rejects
+ * oversized bodies before they are read.
  */
 @Provider
 @PreMatching

@@ -76,20 +76,16 @@ final class ChangeLog {
         return List.copyOf(records);
     }
 
+    synchronized java.util.Optional<ChangeRecord> last() {
+        return records.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(records.getLast());
+    }
+
     private void rewrite() throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         StringBuilder sb = new StringBuilder();
         for (ChangeRecord r : records) {
             sb.append(toJson(r)).append('\n');
         }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
-            ch.force(true);
-        }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        FilePolicyStore.fsyncDirectory(file.getParent());
+        DurableFiles.replace(file, sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private String toJson(ChangeRecord r) {

@@ -9,12 +9,9 @@ import dev.egret.policy.PolicyCodec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -115,6 +112,11 @@ public final class FilePolicyStore implements PolicyStore {
         return log.read();
     }
 
+    @Override
+    public synchronized Optional<ChangeRecord> lastChange() {
+        return log.last();
+    }
+
     private static long versionOf(EgressPolicy p) {
         return p == null || p.metadata().resourceVersion() == null ? 0 : Long.parseLong(p.metadata().resourceVersion());
     }
@@ -144,20 +146,7 @@ public final class FilePolicyStore implements PolicyStore {
         ArrayNode items = root.putArray("policies");
         after.values().forEach(p -> items.add(PolicyCodec.toTree(p)));
         byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
-        Path tmp = dir.resolve(STATE_FILE + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(java.nio.ByteBuffer.wrap(bytes));
-            ch.force(true);
-        }
-        Files.move(tmp, state, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDirectory(dir);
-    }
-
-    static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
+        DurableFiles.replace(state, bytes);
     }
 
     /** For tests: the state file's path. */

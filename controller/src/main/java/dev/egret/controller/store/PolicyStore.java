@@ -42,4 +42,7 @@ public interface PolicyStore {
 
     /** The append-only change log, oldest first. */
     List<ChangeRecord> changes();
+
+    /** The latest entry of the change log: when and by whom the store was last written. */
+    Optional<ChangeRecord> lastChange();
 }
