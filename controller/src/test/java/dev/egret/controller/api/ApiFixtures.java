@@ -42,6 +42,31 @@ final class ApiFixtures {
                 """.formatted(name, port);
     }
 
+    /** One audit event as JSON; {@code name} and {@code address} may be null. */
+    static String event(String id, String workload, String policy, String kind, String name, String address, int port,
+                        String verdict, String time) {
+        return """
+                {"id":"%s","time":"%s","count":1,"node":"node-a","workload":"%s",%s"cgroupId":7,"pid":42,"command":"curl",
+                 "kind":"%s",%s%s"port":%d,"protocol":"%s","verdict":"%s","rule":"%s","reason":"test"}"""
+                .formatted(id, time, workload, policy == null ? "" : "\"policy\":\"" + policy + "\",", kind,
+                        name == null ? "" : "\"name\":\"" + name + "\",",
+                        address == null ? "" : "\"address\":\"" + address + "\",", port,
+                        kind.equals("dns") ? "udp" : "tcp", verdict,
+                        verdict.equals("allow") ? "spec.egress[0].toFQDNs[0]" : "default-deny");
+    }
+
+    static String batch(java.util.List<String> events) {
+        return "[" + String.join(",", events) + "]";
+    }
+
+    static String batch(String... events) {
+        return batch(java.util.List.of(events));
+    }
+
+    static void post(String token, String body) {
+        as(token).contentType("application/json").body(body).post("/api/v1/events").then().statusCode(200);
+    }
+
     static String policyYaml(String name) {
         return """
                 apiVersion: egret.dev/v1
