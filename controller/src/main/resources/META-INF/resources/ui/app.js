@@ -49,7 +49,7 @@
   }
 
   function graph(w) {
-    const row = 40, width = 900, boxW = 330, destX = 500;
+    const row = 40, width = 980, boxW = 330, destX = 500;
     const n = w.destinations.length;
     const height = Math.max(80, n * row + 20);
     const svg = el('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img',
@@ -108,14 +108,14 @@
       const s = html('section', { class: 'workload', 'data-workload': w.workload });
       s.appendChild(html('h2', {}, w.workload));
       const circular = w.destinations.filter(d => d.flags.includes('circular')).length;
-      s.appendChild(html('p', { class: 'meta' }, `policy ${w.policy || '(none)'} · mode ${w.mode || '?'} · nodes ` +
+      s.appendChild(html('p', { class: 'meta' }, `policy ${w.policy || '(none)'} · mode ${w.mode || '(policy not held)'} · nodes ` +
         `${w.nodes.join(', ')} · ${w.destinations.length} destinations · ${circular} circular`));
       s.appendChild(graph(w));
       s.appendChild(table(w));
       graphs.appendChild(s);
     }
     status.className = '';
-    status.textContent = data.workloads.length + ' workloads';
+    status.textContent = data.workloads.length + (data.workloads.length === 1 ? ' workload' : ' workloads');
   }
 
   async function load() {

@@ -1,6 +1,5 @@
 package dev.egret.controller.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -45,16 +44,7 @@ public class DecisionResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     public ObjectNode decide(String body) {
-        RequestBodies.check(body, config.maxBodyBytes());
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw ApiException.badField("body", "malformed JSON: " + e.getOriginalMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw ApiException.badField("body", "expected a JSON object");
-        }
+        JsonNode root = RequestBodies.jsonObject(body, config.maxBodyBytes());
         rejectUnknown(root, TOP, "");
         EgressPolicy policy = policy(root.get("policy"));
         Destination dest = destination(root.get("destination"));

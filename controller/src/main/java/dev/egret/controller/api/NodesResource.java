@@ -1,6 +1,5 @@
 package dev.egret.controller.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -53,16 +52,7 @@ public class NodesResource {
     @Produces(MediaType.APPLICATION_JSON)
     public ObjectNode register(@PathParam("name") String name, String body, @Context ContainerRequestContext ctx) {
         checkName(name);
-        RequestBodies.check(body, config.maxBodyBytes());
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw ApiException.badField("body", "malformed JSON: " + e.getOriginalMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw ApiException.badField("body", "expected a JSON object");
-        }
+        JsonNode root = RequestBodies.jsonObject(body, config.maxBodyBytes());
         JsonNode version = root.get("version");
         if (version == null || !version.isTextual() || version.asText().isBlank() || version.asText().length() > 64) {
             throw ApiException.badField("version", "required: the agent's version, a string of 1 to 64 characters");

@@ -116,9 +116,7 @@ public class PolicyResource {
     @Produces(MediaType.APPLICATION_JSON)
     public ObjectNode replay(@PathParam("name") String name, String body, @Context HttpHeaders headers) {
         checkName(name);
-        RequestBodies.check(body, config.maxBodyBytes());
-        EgressPolicy proposal = MediaTypes.isYaml(headers.getMediaType())
-                ? PolicyCodec.parseYaml(body) : PolicyCodec.parseJson(body);
+        EgressPolicy proposal = RequestBodies.policy(body, headers.getMediaType(), config.maxBodyBytes());
         store.get(name).orElseThrow(() -> notFound(name));
         return AuditJson.replay(PolicyReplay.replay(proposal, name, audit.all()));
     }
@@ -140,9 +138,7 @@ public class PolicyResource {
     public Response put(@PathParam("name") String name, String body, @Context HttpHeaders headers,
                         @Context ContainerRequestContext ctx) {
         checkName(name);
-        RequestBodies.check(body, config.maxBodyBytes());
-        EgressPolicy policy = MediaTypes.isYaml(headers.getMediaType())
-                ? PolicyCodec.parseYaml(body) : PolicyCodec.parseJson(body);
+        EgressPolicy policy = RequestBodies.policy(body, headers.getMediaType(), config.maxBodyBytes());
         if (!name.equals(policy.name())) {
             throw ApiException.badField("metadata.name",
                     "'" + policy.name() + "' does not match the name in the path '" + name + "'");
