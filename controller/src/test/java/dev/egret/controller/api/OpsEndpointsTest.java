@@ -36,6 +36,12 @@ class OpsEndpointsTest {
     void openApiDescribesThePolicyApi() {
         given().get("/q/openapi").then().statusCode(200)
                 .body(containsString("/api/v1/policies/{name}"))
-                .body(containsString("/api/v1/decisions"));
+                .body(containsString("/api/v1/decisions"))
+                .body(containsString("/api/v1/events"))
+                .body(containsString("/api/v1/audit"))
+                .body(containsString("/api/v1/dependencies"))
+                .body(containsString("/api/v1/nodes/{name}"))
+                .body(containsString("/api/v1/policies/{name}/suggestion"))
+                .body(containsString("/api/v1/policies/{name}/replay"));
     }
 }
