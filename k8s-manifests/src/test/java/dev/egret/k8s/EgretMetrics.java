@@ -29,7 +29,11 @@ final class EgretMetrics {
 
     /** Controller. */
     static final Set<String> CONTROLLER = Set.of(
-            "egret_policies", "egret_audit_events_total", "egret_nodes", "egret_circular_dependencies");
+            "egret_policies", "egret_audit_events_total", "egret_nodes", "egret_circular_dependencies",
+            // exported by the controller beyond the cluster-rollout issue's list (ControllerMetrics)
+            "egret_policy_watchers", "egret_audit_duplicate_events_total", "egret_audit_rejected_events_total",
+            "egret_audit_stored_events", "egret_audit_pruned_events_total", "egret_audit_append_seconds_count",
+            "egret_audit_append_seconds_sum", "egret_audit_append_seconds_max");
 
     /** Prometheus' own scrape health series. */
     static final Set<String> PROMETHEUS = Set.of("up");
