@@ -49,6 +49,7 @@ class NodeControllerE2EIT {
         server = new Servers("0.0.0.0");
         Files.writeString(tmp.resolve("tokens"), ADMIN + " admin e2e\n" + NODE + " node e2e-node\n");
         Files.writeString(tmp.resolve("node.token"), NODE + "\n");
+        Files.createDirectories(env.mounts.v2Root().resolve(env.parent));
         cport = Apps.freePort();
         nport = Apps.freePort();
     }
