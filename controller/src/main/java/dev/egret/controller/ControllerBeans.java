@@ -7,10 +7,12 @@ import dev.egret.controller.store.AuditStore;
 import dev.egret.controller.store.FileAuditStore;
 import dev.egret.controller.store.FileNodeRegistry;
 import dev.egret.controller.store.FilePolicyStore;
+import dev.egret.controller.store.KubernetesPolicyStore;
 import dev.egret.controller.store.NodeRegistration;
 import dev.egret.controller.store.PolicyStore;
 import dev.egret.controller.store.PolicyWatch;
 import dev.egret.controller.store.WatchedPolicyStore;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -43,13 +45,17 @@ public class ControllerBeans {
     @Produces
     @Singleton
     PolicyStore policyStore(ControllerConfig config, MeterRegistry registry, PolicyWatch watch) {
-        PolicyStore store = new WatchedPolicyStore(
-                new FilePolicyStore(config.dataDir().toAbsolutePath(), Clock.systemUTC()), watch);
+        PolicyStore backing = switch (config.store()) {
+            case "kubernetes" -> new KubernetesPolicyStore(new KubernetesClientBuilder().build(), Clock.systemUTC(),
+                    watch::changed);
+            default -> new FilePolicyStore(config.dataDir().toAbsolutePath(), Clock.systemUTC());
+        };
+        PolicyStore store = new WatchedPolicyStore(backing, watch);
         Gauge.builder(ControllerMetrics.POLICIES, store, s -> s.list().size())
                 .description("Egress policies held by the controller")
                 .register(registry);
-        LOG.infof("policy store: %s (resourceVersion %d, %d policies)", config.dataDir().toAbsolutePath(),
-                store.resourceVersion(), store.list().size());
+        LOG.infof("policy store: %s (resourceVersion %d, %d policies)", config.store().equals("kubernetes")
+                ? "EgressPolicy resources" : config.dataDir().toAbsolutePath(), store.resourceVersion(), store.list().size());
         return store;
     }
 

@@ -21,6 +21,10 @@ public class ControllerConfig {
     @ConfigProperty(name = "egret.tokens-file")
     Optional<Path> tokensFile;
 
+    /** Where policies live: {@code file} (the data directory) or {@code kubernetes} (EgressPolicy resources). */
+    @ConfigProperty(name = "egret.store", defaultValue = "file")
+    String store;
+
     /** Largest request body accepted, in bytes. */
     @ConfigProperty(name = "egret.max-body-bytes", defaultValue = "1048576")
     long maxBodyBytes;
@@ -55,6 +59,14 @@ public class ControllerConfig {
 
     public Optional<Path> tokensFile() {
         return tokensFile;
+    }
+
+    /** {@code file} or {@code kubernetes}; anything else stops the start-up. */
+    public String store() {
+        if (!store.equals("file") && !store.equals("kubernetes")) {
+            throw new IllegalArgumentException("egret.store: 'file' or 'kubernetes', not '" + store + "'");
+        }
+        return store;
     }
 
     public long maxBodyBytes() {

@@ -60,7 +60,10 @@ class OverlaysIT {
     @Test
     void kafkaOverlaySendsAuditEventsOverKafka() {
         Manifests kafka = Kustomize.render("overlays/kafka");
-        assertEquals(Set.of("ConfigMap/egret-controller-config", "ConfigMap/egret-node-config"), changed(kafka));
+        assertEquals(Set.of("ConfigMap/egret-controller-config", "ConfigMap/egret-node-config",
+                "Deployment/egret-controller"), changed(kafka));
+        Deployment scaled = kafka.one(Deployment.class, "egret-controller");
+        assertEquals(2, scaled.getSpec().getReplicas(), "with Kafka every replica holds every event: scale out");
         for (String config : new String[]{"egret-node-config", "egret-controller-config"}) {
             Map<String, String> d = diff(base.generated(config), kafka.generated(config));
             assertEquals(Set.of("egret.events.transport", "kafka.bootstrap.servers", "egret.events.kafka.bootstrap-servers",
