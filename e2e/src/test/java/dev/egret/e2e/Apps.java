@@ -62,6 +62,10 @@ final class Apps {
     }
 
     static void await(Callable<Boolean> c, Duration max, String what) {
+        await(c, max, () -> what);
+    }
+
+    static void await(Callable<Boolean> c, Duration max, java.util.function.Supplier<String> what) {
         long deadline = System.nanoTime() + max.toNanos();
         Exception last = null;
         while (System.nanoTime() < deadline) {
@@ -79,6 +83,6 @@ final class Apps {
                 return;
             }
         }
-        throw new AssertionError("timed out waiting for " + what + (last == null ? "" : " (last error: " + last + ")"));
+        throw new AssertionError("timed out waiting for " + what.get() + (last == null ? "" : " (last error: " + last + ")"));
     }
 }

@@ -7,6 +7,7 @@ import dev.egret.node.cgroup.WorkloadCgroup;
 import dev.egret.node.testkit.InCgroup;
 import dev.egret.node.testkit.Servers;
 import dev.egret.node.testkit.TestCgroups;
+import dev.egret.node.testkit.TestDnsServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,7 @@ class NodeControllerE2EIT {
     Path tmp;
     private TestCgroups env;
     private Servers server;
+    private TestDnsServer dns;
     private Process controller;
     private Process node;
     private int cport;
@@ -47,6 +49,8 @@ class NodeControllerE2EIT {
     void setUp() throws Exception {
         env = new TestCgroups();
         server = new Servers("0.0.0.0");
+        dns = new TestDnsServer().add("api.deps.test. 60 A 127.0.0.3");
+        Files.writeString(tmp.resolve("resolv.conf"), "nameserver 127.0.0.153\noptions timeout:2 attempts:1\n");
         Files.writeString(tmp.resolve("tokens"), ADMIN + " admin e2e\n" + NODE + " node e2e-node\n");
         Files.writeString(tmp.resolve("node.token"), NODE + "\n");
         Files.createDirectories(env.mounts.v2Root().resolve(env.parent));
@@ -66,6 +70,7 @@ class NodeControllerE2EIT {
             c.close();
         }
         server.close();
+        dns.close();
         env.close();
     }
 
@@ -81,7 +86,8 @@ class NodeControllerE2EIT {
                 "-Degret.node.state-dir=" + tmp.resolve("node-state"), "-Degret.node.policy-dir=" + tmp.resolve("policies"),
                 "-Degret.node.pin-dir=" + env.pinDir.resolve("node"),
                 "-Degret.node.attach-cgroup=" + env.mounts.v2Root().resolve(env.parent),
-                "-Degret.node.reconcile-interval=200ms", "-Degret.node.dns-upstreams=127.0.0.1:1",
+                "-Degret.node.reconcile-interval=200ms", "-Degret.node.dns-upstreams=" + dns.upstream(),
+                "-Degret.node.audit-fold-window=1s",
                 "-Degret.node.controller-url=http://127.0.0.1:" + cport, "-Degret.node.token-file=" + tmp.resolve("node.token")),
                 tmp.resolve("node.log"));
         Apps.await(() -> Apps.get(nport, "/q/health/ready", null).statusCode() == 200, Duration.ofSeconds(60),
@@ -95,8 +101,10 @@ class NodeControllerE2EIT {
                 metadata: {name: deploy}
                 spec:
                   workloads: {cgroupPaths: ["%s/deploy-*"]}
-                  egress: [{toCIDR: [127.0.0.1/32], toPorts: [{port: %d}]}]
-                """.formatted(env.parent, server.port());
+                  egress:
+                    - {toCIDR: [127.0.0.1/32], toPorts: [{port: %d}]}
+                    - {toFQDNs: [{matchPattern: "*.deps.test"}], toPorts: [{port: %d}]}
+                """.formatted(env.parent, server.port(), server.port());
     }
 
     private List<String> probe(WorkloadCgroup cg) throws Exception {
@@ -181,6 +189,24 @@ class NodeControllerE2EIT {
             }
         }
         assertTrue(dest != null && dest.path("verdicts").path("deny").asLong() >= denied, deps.toString());
+
+        // a name resolved through the node's DNS proxy, then connected to: the dependency map knows the name
+        List<String> resolved = InCgroup.run(deploy, List.of("unshare", "-m", "sh", "-c", "mount --bind "
+                + tmp.resolve("resolv.conf") + " /etc/resolv.conf && python3 -c \"import socket; "
+                + "s = socket.create_connection(('api.deps.test', " + server.port() + "), 3); print('connected', s.getpeername()[0])\""));
+        assertEquals(List.of("connected 127.0.0.3"), resolved);
+        String[] lastDeps = {""};
+        Apps.await(() -> {
+            lastDeps[0] = Apps.get(cport, "/api/v1/dependencies?workload=" + workload, ADMIN).body();
+            JsonNode ws = JSON.readTree(lastDeps[0]);
+            for (JsonNode d : ws.path("workloads").path(0).path("destinations")) {
+                if (d.path("destination").asText().equals("api.deps.test") && d.path("port").asInt() == server.port()
+                        && d.path("kinds").toString().contains("connect") && d.path("verdicts").path("allow").asLong() >= 1) {
+                    return true;
+                }
+            }
+            return false;
+        }, Duration.ofSeconds(30), () -> "the connect to a learned address reported under its name: " + lastDeps[0]);
 
         // controller down: the node keeps enforcing, and keeps what it sees in its journal
         controller.destroyForcibly().waitFor();

@@ -5,6 +5,7 @@ import dev.egret.node.cgroup.CgroupMounts;
 import dev.egret.node.datapath.DatapathConfig;
 import dev.egret.node.datapath.EgressEvent;
 import dev.egret.node.audit.AuditEvents;
+import dev.egret.node.audit.LearnedNames;
 import dev.egret.node.datapath.EgretDatapath;
 import dev.egret.node.dns.DnsProxy;
 import dev.egret.node.dns.DnsProxyConfig;
@@ -75,6 +76,7 @@ public class NodeAgent {
     private PolicyDirectory policies;
     private SlotTable slots;
     private CgroupScanner scanner;
+    private final LearnedNames learnedNames = new LearnedNames(65_536);
     private PodWatcher pods;
     private PodCgroupIndex podCgroups;
     private KubernetesClient kube;
@@ -159,17 +161,13 @@ public class NodeAgent {
     }
 
     private void onDnsEvent(DnsQueryEvent e) {
+        if (e.policy() != null && !e.learned().isEmpty()) {
+            learnedNames.learned(e.policy(), e.learned(), e.name());
+        }
         if (e.verdict() != Verdict.ALLOW) {
             EVENTS.info(EventJson.line(e));
         }
-        DesiredState d = lastDesired;
-        String policy = d == null ? null : policyNameOf(d, e.cgroupId());
-        audit.publish(AuditEvents.dns(config.name(), e, policy, e.protocol()));
-    }
-
-    private static String policyNameOf(DesiredState d, long cgroupId) {
-        var binding = d.bindings().get(cgroupId);
-        return binding == null ? null : d.slotNames().get(binding.slot());
+        audit.publish(AuditEvents.dns(config.name(), e, e.policy(), e.protocol()));
     }
 
     void onStop(@Observes ShutdownEvent ev) {
@@ -276,8 +274,10 @@ public class NodeAgent {
         if (e.verdict() != Verdict.ALLOW) {
             EVENTS.info(EventJson.line(e, time, workload, rule, reason));
         }
+        String name = policy == null || e.address() == null ? null
+                : learnedNames.nameOf(policy.name(), e.address()).orElse(null);
         audit.publish(AuditEvents.connect(config.name(), e, time, workload, policy == null ? null : policy.name(),
-                null, rule, reason));
+                name, rule, reason));
     }
 
     private static Instant wallTime(EgressEvent e) {

@@ -243,7 +243,7 @@ public final class DnsProxy implements AutoCloseable {
         NameDecision d = deciders.forPolicy(b.policy()).decide(name);
         if (d.verdict() == Verdict.DENY) {
             metrics.query(b.workload(), d.verdict());
-            events.accept(asked.event(d, 0));
+            events.accept(asked.event(d, List.of()));
             int rcode = b.policy().spec().dns().deniedResponse() == DeniedResponse.NXDOMAIN ? Rcode.NXDOMAIN : Rcode.REFUSED;
             return Future.succeededFuture(Responses.blocked(q, rcode, "blocked by egret policy " + b.policy().name()
                     + " (" + d.rule() + "): " + d.reason()));
@@ -260,7 +260,7 @@ public final class DnsProxy implements AutoCloseable {
         }, err -> {
             metrics.error(err instanceof TimeoutException ? "upstream_timeout" : "upstream_error");
             metrics.query(b.workload(), d.verdict());
-            events.accept(asked.event(d, 0));
+            events.accept(asked.event(d, List.of()));
             return Future.succeededFuture(Responses.servfail(q, "egret: upstream resolver failed: " + err.getMessage()));
         });
     }
@@ -268,7 +268,7 @@ public final class DnsProxy implements AutoCloseable {
     /** Who asked what, for the event. */
     private record Asked(WorkloadPolicies.Bound bound, DnsClient client, String command, String name, String type,
                          String protocol) {
-        DnsQueryEvent event(NameDecision d, int learned) {
+        DnsQueryEvent event(NameDecision d, List<InetAddress> learned) {
             return new DnsQueryEvent(Instant.now(), bound.workload(), bound.policy().name(), client.cgroupId(),
                     client.pid(), command, name, type, protocol, d.verdict(), d.rule(), d.reason(), learned);
         }
@@ -279,7 +279,7 @@ public final class DnsProxy implements AutoCloseable {
         List<AnswerAddresses.Learned> addrs = relayed.result().addresses();
         byte[] answer = Responses.withId(relayed.wire(), q.id());
         if (addrs.isEmpty()) {
-            release(asked, d, 0);
+            release(asked, d, List.of());
             return Future.succeededFuture(answer);
         }
         Promise<byte[]> released = Promise.promise();
@@ -309,17 +309,21 @@ public final class DnsProxy implements AutoCloseable {
             }
             byte[] result = out;
             ctx.runOnContext(v -> {
-                if (released.tryComplete(result)) {
-                    vertx.cancelTimer(timer);
-                    metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
-                    release(asked, d, result == answer ? addrs.size() : 0);
+                if (released.future().isComplete()) {
+                    return; // the wait timed out: SERVFAIL went out already
                 }
+                vertx.cancelTimer(timer);
+                metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
+                // the event first, so its listeners know the names before the client can connect to the addresses
+                release(asked, d, result == answer ? addrs.stream().map(AnswerAddresses.Learned::address).toList()
+                        : List.of());
+                released.complete(result);
             });
         });
         return released.future();
     }
 
-    private void release(Asked asked, NameDecision d, int learned) {
+    private void release(Asked asked, NameDecision d, List<InetAddress> learned) {
         metrics.query(asked.bound().workload(), d.verdict());
         events.accept(asked.event(d, learned));
     }

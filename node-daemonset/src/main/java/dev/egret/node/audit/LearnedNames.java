@@ -1,0 +1,38 @@
+package dev.egret.node.audit;
+
+import java.net.InetAddress;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Which DNS name each learned address came from, per policy, so a connect to a learned address is reported under
+ * its name (the dependency map then shows {@code api.github.com:443}, not only an IP). Bounded: the least recently
+ * used entries go first; it only names events, it never decides anything. Thread-safe.
+ */
+public final class LearnedNames {
+    private record Key(String policy, InetAddress address) {
+    }
+
+    private final Map<Key, String> names;
+
+    public LearnedNames(int capacity) {
+        this.names = new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Key, String> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    public synchronized void learned(String policy, List<InetAddress> addresses, String name) {
+        for (InetAddress a : addresses) {
+            names.put(new Key(policy, a), name);
+        }
+    }
+
+    public synchronized Optional<String> nameOf(String policy, InetAddress address) {
+        return Optional.ofNullable(names.get(new Key(policy, address)));
+    }
+}
