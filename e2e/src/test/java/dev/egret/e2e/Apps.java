@@ -61,6 +61,16 @@ final class Apps {
                 .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The last lines of a log, for a failure message. */
+    static String tail(Path log) {
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
     static void await(Callable<Boolean> c, Duration max, String what) {
         await(c, max, () -> what);
     }
