@@ -125,7 +125,7 @@ public class NodeAgent {
     /** Pod workloads: the pods of this node from the API server, their cgroups from the kubepods hierarchy. */
     private void startPods(CgroupMounts mounts) {
         kube = new KubernetesClientBuilder().build();
-        podCgroups = new PodCgroupIndex(config.podsCgroupRoot().orElse(mounts.v2Root()));
+        podCgroups = new PodCgroupIndex(config.podsCgroupRoot().orElse(mounts.v2Root()), mounts.v2Root());
         pods = new PodWatcher(kube, config.name(), config.podsServerSideSelector(), () -> owner.execute(this::reconcileSafely));
         if (!pods.awaitSynced(30, TimeUnit.SECONDS)) {
             LOG.warnf("pod list from %s not complete yet; pods are policed as they arrive", kube.getMasterUrl());
@@ -227,6 +227,7 @@ public class NodeAgent {
             List<CgroupGlob> globs = p.spec().workloads().cgroupPaths().stream().map(CgroupGlob::compile).toList();
             cgroups.put(p.name(), scanner.scan(globs));
         }
+        Map<String, String> podPaths = new HashMap<>();
         if (pods != null) {
             Map<String, PodCgroupIndex.PodCgroup> podIndex = podCgroups.scan();
             PodSelection.select(byName, pods.pods(), pods.namespaceLabels()).forEach((policy, selected) -> {
@@ -235,6 +236,7 @@ public class NodeAgent {
                     PodCgroupIndex.PodCgroup cg = podIndex.get(pod.uid());
                     if (cg != null) {
                         forPolicy.put(pod.workload(), cg.id());
+                        podPaths.put(pod.workload(), podCgroups.v2Path(cg));
                     }
                 }
             });
@@ -249,7 +251,7 @@ public class NodeAgent {
         lastDesired = desired;
         lastPolicies = byName;
         link.applied(fromController, Instant.now());
-        metrics.refresh(desired.workloads(), desired.slotNames());
+        metrics.refresh(desired.workloads(), desired.slotNames(), podPaths);
     }
 
     private void pumpEvents() {

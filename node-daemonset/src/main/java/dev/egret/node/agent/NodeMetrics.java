@@ -71,6 +71,12 @@ public class NodeMetrics implements DnsMetrics {
     void bind(NodeAgent agent) {
         this.agent = agent;
         this.mounts = CgroupMounts.fromProc();
+        // counters that alerts rate() over exist from the start, at zero
+        DnsMetrics.ERROR_REASONS.forEach(r -> Counter.builder(DNS_ERRORS).tag("reason", r)
+                .description("DNS proxy errors by reason").register(registry));
+        Counter.builder(RECONCILE_FAILURES).description("Reconcile passes that failed").register(registry);
+        Counter.builder(AUDIT_LOST).description("Audit events lost before the journal (channel buffer full)")
+                .register(registry);
         FunctionCounter.builder(EVENTS_LOST, agent, a -> a.datapath().eventsLost())
                 .description("Events the kernel could not put on the ring buffer").register(registry);
         for (String map : List.of(KernelContract.MAP_WORKLOADS, KernelContract.MAP_ALLOW4, KernelContract.MAP_DENY4,
@@ -131,7 +137,7 @@ public class NodeMetrics implements DnsMetrics {
     }
 
     /** Refreshes map usage and the per-workload meters; called by the datapath thread after a reconcile. */
-    void refresh(Map<Long, String> workloads, Map<Integer, String> slotNames) {
+    void refresh(Map<Long, String> workloads, Map<Integer, String> slotNames, Map<String, String> cgroupPaths) {
         mapUsage = agent.datapath().usage();
         Map<String, Long> perPolicy = new HashMap<>();
         agent.datapath().learnedPerSlot().forEach((slot, n) -> perPolicy.merge(slotNames.getOrDefault(slot, "unknown"), n, Long::sum));
@@ -152,23 +158,30 @@ public class NodeMetrics implements DnsMetrics {
                 it.remove();
             }
         }
-        byName.forEach((name, id) -> perWorkload.computeIfAbsent(name, n -> register(n, id)));
+        byName.forEach((name, id) -> perWorkload.computeIfAbsent(name, n -> register(n, id, cgroupPaths.getOrDefault(n, n))));
     }
 
-    private List<Meter> register(String workload, long cgroupId) {
+    /** @param path the workload's cgroup relative to the cgroup2 root (its name, unless it is a pod) */
+    private List<Meter> register(String workload, long cgroupId, String path) {
         Tags tags = Tags.of("workload", workload);
         List<Meter> meters = new ArrayList<>();
+        for (String verdict : List.of("allow", "deny", "audit-deny")) {
+            for (String protocol : List.of("tcp", "udp")) {
+                meters.add(Counter.builder(CONNECTIONS).tags(tags).tags("verdict", verdict, "protocol", protocol)
+                        .description("Outbound connection attempts by verdict").register(registry));
+            }
+        }
         meters.add(FunctionCounter.builder(EGRESS_BYTES, this, m -> m.counters(cgroupId).egressBytes()).tags(tags)
                 .description("Bytes a workload sent").register(registry));
         meters.add(FunctionCounter.builder(EGRESS_PACKETS, this, m -> m.counters(cgroupId).egressPackets()).tags(tags)
                 .description("Packets a workload sent").register(registry));
-        meters.add(Gauge.builder(MEMORY, this, m -> CgroupStats.read(m.mounts, workload).memoryBytes()).tags(tags)
+        meters.add(Gauge.builder(MEMORY, this, m -> CgroupStats.read(m.mounts, path).memoryBytes()).tags(tags)
                 .description("Memory used by a workload's cgroup").register(registry));
-        meters.add(Gauge.builder(MEMORY_LIMIT, this, m -> CgroupStats.read(m.mounts, workload).memoryLimitBytes()).tags(tags)
+        meters.add(Gauge.builder(MEMORY_LIMIT, this, m -> CgroupStats.read(m.mounts, path).memoryLimitBytes()).tags(tags)
                 .description("Memory limit of a workload's cgroup (-1: none)").register(registry));
-        meters.add(FunctionCounter.builder(CPU, this, m -> Math.max(0, CgroupStats.read(m.mounts, workload).cpuSeconds()))
+        meters.add(FunctionCounter.builder(CPU, this, m -> Math.max(0, CgroupStats.read(m.mounts, path).cpuSeconds()))
                 .tags(tags).description("CPU time used by a workload's cgroup").register(registry));
-        meters.add(Gauge.builder(PIDS, this, m -> CgroupStats.read(m.mounts, workload).pids()).tags(tags)
+        meters.add(Gauge.builder(PIDS, this, m -> CgroupStats.read(m.mounts, path).pids()).tags(tags)
                 .description("Tasks in a workload's cgroup").register(registry));
         return meters;
     }

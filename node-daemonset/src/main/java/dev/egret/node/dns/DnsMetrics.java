@@ -2,8 +2,14 @@ package dev.egret.node.dns;
 
 import dev.egret.policy.Verdict;
 
+import java.util.List;
+
 /** What the proxy measures; the node binds it to Micrometer, {@code egret run} to nothing. */
 public interface DnsMetrics {
+    /** Every reason {@link #error} is called with. */
+    List<String> ERROR_REASONS = List.of("malformed", "malformed_upstream", "not_implemented", "unattributed",
+            "upstream_mismatch", "upstream_timeout", "upstream_error", "datapath_timeout", "datapath_full");
+
     DnsMetrics NONE = new DnsMetrics() {
     };
 

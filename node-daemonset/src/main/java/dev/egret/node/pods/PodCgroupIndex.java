@@ -18,9 +18,20 @@ public final class PodCgroupIndex {
     }
 
     private final Path root;
+    private final Path v2Root;
 
-    public PodCgroupIndex(Path root) {
+    /**
+     * @param root   where the kubelet's kubepods hierarchy starts (the cgroup2 root on a real node)
+     * @param v2Root the cgroup2 root
+     */
+    public PodCgroupIndex(Path root, Path v2Root) {
         this.root = root;
+        this.v2Root = v2Root;
+    }
+
+    /** A pod cgroup's path relative to the cgroup2 root (for reading its usage). */
+    public String v2Path(PodCgroup cg) {
+        return v2Root.relativize(root.resolve(cg.path())).toString();
     }
 
     /** Pod UID to its cgroup. */

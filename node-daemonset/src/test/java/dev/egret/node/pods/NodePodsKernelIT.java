@@ -116,7 +116,9 @@ class NodePodsKernelIT {
             assertEquals(List.of("ok", "ok"), probe(webCg), "a pod the selector does not pick is not policed");
             String metrics = get("/q/metrics").body();
             assertTrue(metrics.lines().anyMatch(l -> l.startsWith("egret_connections_total")
-                    && l.contains("workload=\"deploy/runner-1\"") && l.contains("verdict=\"deny\"")), metrics);
+                    && l.contains("workload=\"deploy/runner-1\"") && l.contains("verdict=\"deny\"") && !l.endsWith(" 0.0")), metrics);
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("egret_cgroup_cpu_seconds_total{workload=\"deploy/runner-1\"}")
+                    && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) > 0), "the pod's own cgroup is read for its usage: " + metrics);
 
             // relabel: the web pod becomes a deployer, the runner stops being one
             kube.pods().inNamespace("deploy").withName("web-1").edit(p -> new PodBuilder(p).editMetadata()

@@ -29,7 +29,7 @@ class PodCgroupIndexTest {
                 "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod22222222_2222_2222_2222_222222222222.slice/cri-containerd-bbbb.scope",
                 "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod33333333_3333_3333_3333_333333333333.slice/cri-containerd-cccc.scope",
                 "user.slice/kubepods-pod44444444_4444_4444_4444_444444444444.slice");
-        Map<String, PodCgroupIndex.PodCgroup> found = new PodCgroupIndex(root).scan();
+        Map<String, PodCgroupIndex.PodCgroup> found = new PodCgroupIndex(root, root).scan();
         assertEquals(3, found.size(), found.toString());
         assertEquals("kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod22222222_2222_2222_2222_222222222222.slice",
                 found.get("22222222-2222-2222-2222-222222222222").path());
@@ -44,7 +44,7 @@ class PodCgroupIndexTest {
                 "kubepods/burstable/pod22222222-2222-2222-2222-222222222222/5b3f",
                 "kubepods/besteffort/pod33333333-3333-3333-3333-333333333333/6c4a",
                 "system.slice/pod44444444-4444-4444-4444-444444444444");
-        Map<String, PodCgroupIndex.PodCgroup> found = new PodCgroupIndex(root).scan();
+        Map<String, PodCgroupIndex.PodCgroup> found = new PodCgroupIndex(root, root).scan();
         assertEquals(3, found.size(), found.toString());
         assertEquals("kubepods/besteffort/pod33333333-3333-3333-3333-333333333333",
                 found.get("33333333-3333-3333-3333-333333333333").path());
