@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +86,10 @@ public class NodeAgent {
     private static final Logger EVENTS = Logger.getLogger("egret.events");
     private final AtomicBoolean ready = new AtomicBoolean();
     private volatile boolean running;
+    /** The one thread that writes the datapath's maps: reconcile applies and the DNS proxy's learned addresses. */
     private ScheduledExecutorService owner;
+    /** Reads policies, scans cgroups and computes the desired state, so none of that delays a DNS answer. */
+    private ScheduledExecutorService planner;
     private Thread eventThread;
 
     void onStart(@Observes StartupEvent ev) {
@@ -112,12 +116,13 @@ public class NodeAgent {
         metrics.bind(this);
         running = true;
         owner = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("egret-datapath").unstarted(r));
-        link.start(() -> owner.execute(this::reconcileSafely), this::ready);
+        planner = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("egret-reconcile").unstarted(r));
+        link.start(() -> planner.execute(this::reconcileSafely), this::ready);
         if (config.pods()) {
             startPods(mounts);
         }
         audit.start(link);
-        owner.scheduleWithFixedDelay(this::reconcileSafely, 0, config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
+        planner.scheduleWithFixedDelay(this::reconcileSafely, 0, config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
         eventThread = Thread.ofPlatform().name("egret-events").daemon().start(this::pumpEvents);
         startDns();
     }
@@ -126,7 +131,7 @@ public class NodeAgent {
     private void startPods(CgroupMounts mounts) {
         kube = new KubernetesClientBuilder().build();
         podCgroups = new PodCgroupIndex(config.podsCgroupRoot().orElse(mounts.v2Root()), mounts.v2Root());
-        pods = new PodWatcher(kube, config.name(), config.podsServerSideSelector(), () -> owner.execute(this::reconcileSafely));
+        pods = new PodWatcher(kube, config.name(), config.podsServerSideSelector(), () -> planner.execute(this::reconcileSafely));
         if (!pods.awaitSynced(30, TimeUnit.SECONDS)) {
             LOG.warnf("pod list from %s not complete yet; pods are policed as they arrive", kube.getMasterUrl());
         }
@@ -180,12 +185,14 @@ public class NodeAgent {
         if (dnsProxy != null) {
             dnsProxy.close();
         }
-        if (owner != null) {
-            owner.shutdown();
-            try {
-                owner.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        for (ScheduledExecutorService ex : new ScheduledExecutorService[]{planner, owner}) {
+            if (ex != null) {
+                ex.shutdown();
+                try {
+                    ex.awaitTermination(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
         if (eventThread != null) {
@@ -205,14 +212,22 @@ public class NodeAgent {
         try {
             reconcile();
             ready.set(true);
+        } catch (ExecutionException e) {
+            metrics.reconcileFailed();
+            LOG.errorf(e.getCause(), "reconcile failed; the kernel keeps its previous state");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             metrics.reconcileFailed();
             LOG.errorf(e, "reconcile failed; the kernel keeps its previous state");
         }
     }
 
-    /** One pass: read policies, find their cgroups, apply the difference. Runs on the datapath thread only. */
-    void reconcile() {
+    /**
+     * One pass: read policies, find their cgroups and compute what the kernel should hold (on the planner thread),
+     * then apply the difference on the datapath thread.
+     */
+    void reconcile() throws ExecutionException, InterruptedException {
         PolicySet fromController = link.current();
         Map<String, EgressPolicy> byName = new TreeMap<>(fromController.byName());
         policies.read().forEach((name, p) -> {
@@ -243,7 +258,7 @@ public class NodeAgent {
         }
         DesiredState desired = DesiredState.compute(byName, assigned, cgroups);
         desired.problems().forEach(LOG::warn);
-        int changes = reconciler.apply(desired);
+        int changes = owner.submit(() -> reconciler.apply(desired)).get();
         if (changes > 0) {
             LOG.infof("applied %d change(s): %d policies, %d policed cgroups", changes, desired.policies().size(),
                     desired.bindings().size());
