@@ -44,6 +44,26 @@ static __always_inline void egret_dns_remember(struct bpf_sock_addr *ctx, __u64 
 	bpf_map_update_elem(&egret_dns_socks, &cookie, &o, BPF_ANY);
 }
 
+/* True for a socket in another network namespace than the proxy's (a pod's), which the node's loopback cannot reach. */
+static __always_inline int egret_dns_elsewhere(struct bpf_sock_addr *ctx, const struct egret_dns_config *c)
+{
+	return c->host_netns && bpf_get_netns_cookie(ctx) != c->host_netns;
+}
+
+/* The proxy's IPv4 address as this socket can reach it. */
+static __always_inline __u32 egret_dns_target4(struct bpf_sock_addr *ctx, const struct egret_dns_config *c)
+{
+	return c->pod_ip4 && egret_dns_elsewhere(ctx, c) ? c->pod_ip4 : c->ip4;
+}
+
+static __always_inline int egret_is_zero16(const __u8 *a)
+{
+	__u32 x[4];
+
+	__builtin_memcpy(x, a, 16);
+	return (x[0] | x[1] | x[2] | x[3]) == 0;
+}
+
 /* Rewrites an IPv4 DNS destination to the proxy. Returns 1 when redirected. */
 static __always_inline int egret_dns_redirect4(struct bpf_sock_addr *ctx, __u64 cgid)
 {
@@ -54,7 +74,7 @@ static __always_inline int egret_dns_redirect4(struct bpf_sock_addr *ctx, __u64 
 		return 0;
 	egret_map4(addr16, ctx->user_ip4);
 	egret_dns_remember(ctx, cgid, 4, addr16);
-	ctx->user_ip4 = c->ip4;
+	ctx->user_ip4 = egret_dns_target4(ctx, c);
 	ctx->user_port = c->port;
 	return 1;
 }
@@ -73,12 +93,15 @@ static __always_inline int egret_dns_redirect6(struct bpf_sock_addr *ctx, __u64 
 		ctx->user_ip6[0] = 0;
 		ctx->user_ip6[1] = 0;
 		ctx->user_ip6[2] = bpf_htonl(0x0000ffff);
-		ctx->user_ip6[3] = c->ip4;
+		ctx->user_ip6[3] = egret_dns_target4(ctx, c);
 	} else {
 		__u32 p[4];
 
 		egret_dns_remember(ctx, cgid, 6, addr16);
-		__builtin_memcpy(p, c->ip6, 16);
+		if (!egret_is_zero16(c->pod_ip6) && egret_dns_elsewhere(ctx, c))
+			__builtin_memcpy(p, c->pod_ip6, 16);
+		else
+			__builtin_memcpy(p, c->ip6, 16);
 		ctx->user_ip6[0] = p[0];
 		ctx->user_ip6[1] = p[1];
 		ctx->user_ip6[2] = p[2];
@@ -95,7 +118,7 @@ static __always_inline void egret_dns_restore4(struct bpf_sock_addr *ctx)
 	__u64 cookie;
 	struct egret_dns_orig *o;
 
-	if (!c || ctx->user_port != c->port || ctx->user_ip4 != c->ip4)
+	if (!c || ctx->user_port != c->port || (ctx->user_ip4 != c->ip4 && (!c->pod_ip4 || ctx->user_ip4 != c->pod_ip4)))
 		return;
 	cookie = bpf_get_socket_cookie(ctx);
 	o = bpf_map_lookup_elem(&egret_dns_socks, &cookie);
@@ -103,6 +126,12 @@ static __always_inline void egret_dns_restore4(struct bpf_sock_addr *ctx)
 		return;
 	ctx->user_ip4 = *(__u32 *)(o->addr + 12);
 	ctx->user_port = o->port;
+}
+
+/* True when an IPv6 address is one the proxy listens on (its loopback one, or the pods' one when set). */
+static __always_inline int egret_dns_is_proxy6(const __u8 *a, const struct egret_dns_config *c)
+{
+	return egret_ip6_eq(a, c->ip6) || (!egret_is_zero16(c->pod_ip6) && egret_ip6_eq(a, c->pod_ip6));
 }
 
 /* recvmsg6 / getpeername6: both native IPv6 and IPv4-mapped answers from the proxy. */
@@ -120,11 +149,10 @@ static __always_inline void egret_dns_restore6(struct bpf_sock_addr *ctx)
 	ip6[1] = ctx->user_ip6[1];
 	ip6[2] = ctx->user_ip6[2];
 	ip6[3] = ctx->user_ip6[3];
-	__builtin_memcpy(p, c->ip6, 16);
 	if (egret_is_mapped4(ip6)) {
-		if (ip6[3] != c->ip4)
+		if (ip6[3] != c->ip4 && (!c->pod_ip4 || ip6[3] != c->pod_ip4))
 			return;
-	} else if (ip6[0] != p[0] || ip6[1] != p[1] || ip6[2] != p[2] || ip6[3] != p[3]) {
+	} else if (!egret_dns_is_proxy6((const __u8 *)ip6, c)) {
 		return;
 	}
 	cookie = bpf_get_socket_cookie(ctx);

@@ -126,6 +126,11 @@ struct egret_dns_config {
 	__u8 ip6[16];      /* e.g. ::1 */
 	__u16 port;        /* network order */
 	__u16 pad;
+	/* For sockets in another network namespace (pods): an address of this node they can reach; 0 = none. */
+	__u32 pod_ip4;
+	__u8 pod_ip6[16];
+	__u32 pad2;
+	__u64 host_netns;  /* the network namespace cookie of the proxy's (the node's) namespace; 0 = unknown */
 };
 
 /* What a redirected DNS socket asked for, and who asked: keyed by socket cookie, and by client port for the proxy. */
@@ -144,6 +149,7 @@ struct egret_dns_client_key {
 	__u8 family;       /* 4 or 6: the family of the packet that reached the proxy */
 	__u8 proto;        /* IPPROTO_UDP or IPPROTO_TCP */
 	__u16 port;        /* client source port, host order */
+	__u8 addr[16];     /* client source address (a pod's address, or loopback); IPv4 as ::ffff:a.b.c.d */
 };
 
 #endif

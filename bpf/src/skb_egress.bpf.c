@@ -19,7 +19,7 @@
  * workload and process asked, exactly, however many queries are in flight.
  */
 static __always_inline void egret_dns_attribute(struct __sk_buff *skb, __u8 family, __u8 proto, __u32 l4off,
-						 int to_proxy)
+						 int to_proxy, const __u8 *saddr16)
 {
 	struct egret_dns_client_key k = { .family = family, .proto = proto };
 	struct egret_dns_orig *o;
@@ -35,6 +35,7 @@ static __always_inline void egret_dns_attribute(struct __sk_buff *skb, __u8 fami
 	if (!o)
 		return;
 	k.port = bpf_ntohs(ports[0]);
+	__builtin_memcpy(k.addr, saddr16, 16);
 	bpf_map_update_elem(&egret_dns_clients, &k, o, BPF_ANY);
 }
 
@@ -64,8 +65,13 @@ int egret_skb_egress(struct __sk_buff *skb)
 		__u16 dport;
 
 		if (bpf_skb_load_bytes(skb, 0, &h, sizeof(h)) == 0 &&
-		    bpf_skb_load_bytes(skb, h.ihl * 4 + 2, &dport, 2) == 0)
-			egret_dns_attribute(skb, 4, h.protocol, h.ihl * 4, h.daddr == dns->ip4 && dport == dns->port);
+		    bpf_skb_load_bytes(skb, h.ihl * 4 + 2, &dport, 2) == 0) {
+			__u8 src16[16];
+
+			egret_map4(src16, h.saddr);
+			egret_dns_attribute(skb, 4, h.protocol, h.ihl * 4, dport == dns->port &&
+					    (h.daddr == dns->ip4 || (dns->pod_ip4 && h.daddr == dns->pod_ip4)), src16);
+		}
 	} else if (dns && skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr h;
 		__u16 dport;
@@ -73,7 +79,7 @@ int egret_skb_egress(struct __sk_buff *skb)
 		if (bpf_skb_load_bytes(skb, 0, &h, sizeof(h)) == 0 &&
 		    bpf_skb_load_bytes(skb, sizeof(h) + 2, &dport, 2) == 0)
 			egret_dns_attribute(skb, 6, h.nexthdr, sizeof(h), dport == dns->port &&
-					    egret_ip6_eq((const __u8 *)&h.daddr, dns->ip6));
+					    egret_dns_is_proxy6((const __u8 *)&h.daddr, dns), (const __u8 *)&h.saddr);
 	}
 	sk = skb->sk;
 	if (sk) {

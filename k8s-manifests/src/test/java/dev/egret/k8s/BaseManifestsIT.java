@@ -195,6 +195,9 @@ class BaseManifestsIT {
         Container c = nodeDaemonSet(base).getSpec().getTemplate().getSpec().getContainers().getFirst();
         EnvVar node = c.getEnv().stream().filter(e -> e.getName().equals("NODE_NAME")).findFirst().orElseThrow();
         assertEquals("spec.nodeName", node.getValueFrom().getFieldRef().getFieldPath());
+        EnvVar podDns = c.getEnv().stream().filter(e -> e.getName().equals("egret.node.dns-pod-addresses")).findFirst()
+                .orElseThrow(() -> new AssertionError("pods' DNS needs the node's IP"));
+        assertEquals("status.hostIP", podDns.getValueFrom().getFieldRef().getFieldPath());
     }
 
     @Test

@@ -30,6 +30,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -149,9 +150,11 @@ public class NodeAgent {
         var cfg = new DnsProxyConfig(ups.stream().map(DnsProxyConfig::parseUpstream).toList(),
                 Duration.ofSeconds(2), config.dnsGrace(), Duration.ofMillis(500));
         dnsProxy = new DnsProxy(vertx, datapath, this::policyFor, cfg, this::onDnsEvent, owner, metrics);
-        int port = dnsProxy.start(config.dnsPort());
-        owner.execute(() -> datapath.redirectDns(port));
-        LOG.infof("DNS proxy on 127.0.0.1:%d and [::1]:%d, upstreams %s", port, port, ups);
+        List<InetAddress> podAddresses = config.dnsPodAddresses();
+        int port = dnsProxy.start(config.dnsPort(), podAddresses);
+        owner.execute(() -> datapath.redirectDns(port, podAddresses));
+        LOG.infof("DNS proxy on 127.0.0.1:%d and [::1]:%d%s, upstreams %s", port, port,
+                podAddresses.isEmpty() ? "" : " and, for pods, " + podAddresses, ups);
     }
 
     private Optional<WorkloadPolicies.Bound> policyFor(long cgroupId) {

@@ -1,11 +1,14 @@
 package dev.egret.node.agent;
 
 import dev.egret.node.run.ResolvConf;
+import dev.egret.policy.Cidr;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +53,13 @@ public class NodeConfig {
      */
     @ConfigProperty(name = "egret.node.dns-port", defaultValue = "0")
     int dnsPort;
+
+    /**
+     * Addresses of this node that workloads in other network namespaces (pods) can reach, where the DNS proxy also
+     * listens and their DNS is redirected to (in a cluster: the node's IP); empty: only the node's own workloads.
+     */
+    @ConfigProperty(name = "egret.node.dns-pod-addresses", defaultValue = " ")
+    String dnsPodAddresses;
 
     /** Added to every learned IP's TTL. */
     @ConfigProperty(name = "egret.node.dns-grace", defaultValue = "5s")
@@ -140,6 +150,18 @@ public class NodeConfig {
         List<String> ups = Arrays.stream(dnsUpstreams.split(",")).map(String::strip)
                 .filter(x -> !x.isEmpty()).toList();
         return ups.isEmpty() ? ResolvConf.nameservers(Path.of("/etc/resolv.conf")) : ups;
+    }
+
+    /** At most one IPv4 and one IPv6 address. */
+    public List<InetAddress> dnsPodAddresses() {
+        List<InetAddress> out = Arrays.stream(dnsPodAddresses.split(",")).map(String::strip).filter(x -> !x.isEmpty())
+                .map(Cidr::parseAddress).toList();
+        if (out.stream().filter(a -> a instanceof Inet4Address).count() > 1
+                || out.stream().filter(a -> !(a instanceof Inet4Address)).count() > 1) {
+            throw new IllegalArgumentException("egret.node.dns-pod-addresses: at most one IPv4 and one IPv6 address, not "
+                    + dnsPodAddresses.strip());
+        }
+        return out;
     }
 
     public int dnsPort() {

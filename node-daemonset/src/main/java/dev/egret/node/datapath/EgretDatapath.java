@@ -4,11 +4,14 @@ import dev.egret.libbpf.BpfException;
 import dev.egret.libbpf.BpfLink;
 import dev.egret.libbpf.BpfMap;
 import dev.egret.libbpf.BpfObject;
+import dev.egret.libbpf.Netns;
 import dev.egret.libbpf.RingBuffer;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -19,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -209,7 +213,7 @@ public final class EgretDatapath implements AutoCloseable {
     }
 
     /** The learned entry of an address for a slot, if any (expired ones included until they are swept). */
-    public java.util.Optional<LearnedIp> learned(int slot, java.net.InetAddress address) {
+    public Optional<LearnedIp> learned(int slot, java.net.InetAddress address) {
         LearnedIp probe = new LearnedIp(slot, address, 0, new RuleValue(new TreeSet<>()));
         return maps.get(KernelContract.MAP_LEARNED).get(probe.key()).map(v -> LearnedIp.decode(slot, address, v));
     }
@@ -231,7 +235,17 @@ public final class EgretDatapath implements AutoCloseable {
      * Sends every policed workload's DNS (UDP and TCP port 53, any resolver, both families) to a proxy listening on
      * 127.0.0.1 and ::1 at {@code port}; 0 turns the redirect off (DNS is then policed like other traffic).
      */
-    public synchronized void redirectDns(int port) {
+    /** Sends policed workloads' DNS to the proxy on the node's loopback at {@code port} (0: no proxy, DNS is policed). */
+    public void redirectDns(int port) {
+        redirectDns(port, List.of());
+    }
+
+    /**
+     * Sends policed workloads' DNS to the proxy at {@code port}: on the node's loopback for sockets in the node's
+     * network namespace, and on {@code podAddresses} (an IPv4 and/or an IPv6 address of this node, where the proxy
+     * also listens) for sockets in other namespaces, such as pods, whose loopback is their own.
+     */
+    public synchronized void redirectDns(int port, List<InetAddress> podAddresses) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("DNS proxy port out of range: " + port);
         }
@@ -240,14 +254,23 @@ public final class EgretDatapath implements AutoCloseable {
         byte[] v6 = new byte[16];
         v6[15] = 1;
         b.put(v6);
-        b.order(ByteOrder.BIG_ENDIAN).putShort((short) port);
+        b.order(ByteOrder.BIG_ENDIAN).putShort(KernelContract.DNS_CONFIG_PORT, (short) port).order(ByteOrder.nativeOrder());
+        for (InetAddress a : podAddresses) {
+            if (a instanceof Inet4Address) {
+                b.put(KernelContract.DNS_CONFIG_POD_IP4, a.getAddress());
+            } else {
+                b.put(KernelContract.DNS_CONFIG_POD_IP6, a.getAddress());
+            }
+        }
+        b.putLong(KernelContract.DNS_CONFIG_HOST_NETNS, podAddresses.isEmpty() ? 0 : Netns.currentCookie());
         maps.get(KernelContract.MAP_DNS_CONFIG).put(new byte[4], b.array());
     }
 
-    /** Who sent the DNS query arriving at the proxy from {@code clientPort}, if the kernel saw it. */
-    public java.util.Optional<DnsClient> dnsClient(int family, int protocol, int clientPort) {
+    /** Who sent the DNS query arriving at the proxy from {@code clientAddress}:{@code clientPort}, if the kernel saw it. */
+    public Optional<DnsClient> dnsClient(int family, int protocol, InetAddress clientAddress, int clientPort) {
         ByteBuffer k = ByteBuffer.allocate(KernelContract.DNS_CLIENT_KEY_SIZE).order(ByteOrder.nativeOrder());
         k.put((byte) family).put((byte) protocol).putShort((short) clientPort);
+        k.put(KernelContract.DNS_CLIENT_KEY_ADDR, LearnedIp.mapped(clientAddress));
         return maps.get(KernelContract.MAP_DNS_CLIENTS).get(k.array()).map(DnsClient::decode);
     }
 

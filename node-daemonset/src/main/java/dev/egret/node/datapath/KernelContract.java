@@ -80,15 +80,19 @@ public final class KernelContract {
     public static final int EVENT_REASON = 62;
 
     // struct egret_dns_config / egret_dns_orig / egret_dns_client_key
-    public static final int DNS_CONFIG_SIZE = 24;
+    public static final int DNS_CONFIG_SIZE = 56;
     public static final int DNS_CONFIG_IP6 = 4;
     public static final int DNS_CONFIG_PORT = 20;
+    public static final int DNS_CONFIG_POD_IP4 = 24;
+    public static final int DNS_CONFIG_POD_IP6 = 28;
+    public static final int DNS_CONFIG_HOST_NETNS = 48;
     public static final int DNS_ORIG_SIZE = 40;
     public static final int DNS_ORIG_PID = 8;
     public static final int DNS_ORIG_FAMILY = 12;
     public static final int DNS_ORIG_ADDR = 16;
     public static final int DNS_ORIG_PORT = 32;
-    public static final int DNS_CLIENT_KEY_SIZE = 4;
+    public static final int DNS_CLIENT_KEY_SIZE = 20;
+    public static final int DNS_CLIENT_KEY_ADDR = 4;
 
     /** Map names, as pinned. */
     public static final String MAP_WORKLOADS = "egret_workloads";

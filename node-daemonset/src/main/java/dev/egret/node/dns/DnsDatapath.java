@@ -9,8 +9,8 @@ import java.util.Optional;
 
 /** What the DNS proxy needs of the kernel: who sent a query, and the learned-IP map. */
 public interface DnsDatapath {
-    /** Who sent the query arriving from {@code clientPort}; a map lookup, cheap enough for the event loop. */
-    Optional<DnsClient> client(int family, int protocol, int clientPort);
+    /** Who sent the query arriving from {@code client}:{@code clientPort}; a map lookup, cheap enough for the event loop. */
+    Optional<DnsClient> client(int family, int protocol, InetAddress client, int clientPort);
 
     /** The learned entry of an address for a slot. Called on the writer thread only. */
     Optional<LearnedIp> learned(int slot, InetAddress address);
@@ -21,8 +21,8 @@ public interface DnsDatapath {
     static DnsDatapath of(EgretDatapath d) {
         return new DnsDatapath() {
             @Override
-            public Optional<DnsClient> client(int family, int protocol, int clientPort) {
-                return d.dnsClient(family, protocol, clientPort);
+            public Optional<DnsClient> client(int family, int protocol, InetAddress client, int clientPort) {
+                return d.dnsClient(family, protocol, client, clientPort);
             }
 
             @Override

@@ -24,6 +24,7 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.core.parsetools.RecordParser;
 import org.xbill.DNS.Rcode;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -120,6 +121,14 @@ public final class DnsProxy implements AutoCloseable {
      * survives restarts: the kernel keeps sending DNS there while the proxy is away, and nothing else gets it.
      */
     public int start(int fixedPort) {
+        return start(fixedPort, List.of());
+    }
+
+    /**
+     * Also listens on {@code podAddresses}, the addresses of this node that workloads in other network namespaces
+     * (pods) are redirected to, at the same port.
+     */
+    public int start(int fixedPort, List<InetAddress> podAddresses) {
         if (fixedPort < 0 || fixedPort > 65535) {
             throw new IllegalArgumentException("DNS proxy port out of range: " + fixedPort);
         }
@@ -137,7 +146,16 @@ public final class DnsProxy implements AutoCloseable {
                 udp.add(v6);
                 v4.handler(p -> onUdp(v4, p, 4));
                 v6.handler(p -> onUdp(v6, p, 6));
-                for (String host : List.of("127.0.0.1", "::1")) {
+                for (InetAddress pod : podAddresses) {
+                    int family = pod instanceof Inet4Address ? 4 : 6;
+                    DatagramSocket d = await(vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(family == 6))
+                            .listen(port, pod.getHostAddress()));
+                    udp.add(d);
+                    d.handler(p -> onUdp(d, p, family));
+                }
+                List<String> hosts = new ArrayList<>(List.of("127.0.0.1", "::1"));
+                podAddresses.forEach(a -> hosts.add(a.getHostAddress()));
+                for (String host : hosts) {
                     int family = host.contains(":") ? 6 : 4;
                     NetServer s = vertx.createNetServer(new NetServerOptions().setIdleTimeout(TCP_IDLE_SECONDS)
                             .setIdleTimeoutUnit(TimeUnit.SECONDS)).connectHandler(so -> onTcp(so, family));
@@ -151,7 +169,7 @@ public final class DnsProxy implements AutoCloseable {
                 tcp.clear();
                 if (fixedPort != 0 || attempt > 20) {
                     close();
-                    throw new IllegalStateException("cannot bind the DNS proxy on 127.0.0.1 and ::1"
+                    throw new IllegalStateException("cannot bind the DNS proxy on 127.0.0.1, ::1" + podAddresses
                             + (fixedPort != 0 ? " port " + fixedPort : "") + ": " + e.getMessage(), e);
                 }
             }
@@ -174,7 +192,7 @@ public final class DnsProxy implements AutoCloseable {
 
     private void onUdp(DatagramSocket socket, DatagramPacket p, int family) {
         byte[] query = p.data().getBytes();
-        handle(query, family, UDP, p.sender().port()).onSuccess(answer -> {
+        handle(query, family, UDP, Cidr.parseAddress(p.sender().host()), p.sender().port()).onSuccess(answer -> {
             if (answer != null) {
                 socket.send(Buffer.buffer(answer), p.sender().port(), p.sender().host());
             }
@@ -184,6 +202,7 @@ public final class DnsProxy implements AutoCloseable {
     /** DNS over TCP: length-prefixed queries, several per connection, answered in whatever order they complete. */
     private void onTcp(NetSocket socket, int family) {
         int clientPort = socket.remoteAddress().port();
+        InetAddress clientAddress = Cidr.parseAddress(socket.remoteAddress().host());
         RecordParser parser = RecordParser.newFixed(2);
         boolean[] header = {true};
         boolean[] closed = {false};
@@ -205,7 +224,7 @@ public final class DnsProxy implements AutoCloseable {
             }
             header[0] = true;
             parser.fixedSizeMode(2);
-            handle(buf.getBytes(), family, TCP, clientPort).onSuccess(answer -> {
+            handle(buf.getBytes(), family, TCP, clientAddress, clientPort).onSuccess(answer -> {
                 if (answer == null) {
                     closed[0] = true;
                     socket.close();
@@ -219,14 +238,14 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     /** The answer for one query, or null to drop it (malformed input). Never fails. */
-    Future<byte[]> handle(byte[] wire, int family, int proto, int clientPort) {
+    Future<byte[]> handle(byte[] wire, int family, int proto, InetAddress clientAddress, int clientPort) {
         Optional<DnsQuery> parsed = DnsQuery.parse(wire);
         if (parsed.isEmpty()) {
             metrics.error("malformed");
             return Future.succeededFuture(null);
         }
         DnsQuery q = parsed.get();
-        Optional<DnsClient> client = datapath.client(family, proto, clientPort);
+        Optional<DnsClient> client = datapath.client(family, proto, clientAddress, clientPort);
         Optional<WorkloadPolicies.Bound> bound = client.flatMap(c -> policies.forCgroup(c.cgroupId()));
         if (bound.isEmpty()) {
             metrics.error("unattributed");

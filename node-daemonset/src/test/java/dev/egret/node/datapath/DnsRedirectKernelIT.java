@@ -3,6 +3,7 @@ package dev.egret.node.datapath;
 import dev.egret.node.cgroup.CgroupLimits;
 import dev.egret.node.cgroup.WorkloadCgroup;
 import dev.egret.node.testkit.InCgroup;
+import dev.egret.node.testkit.PodNetwork;
 import dev.egret.node.testkit.TestCgroups;
 import dev.egret.policy.PolicyCodec;
 import org.junit.jupiter.api.AfterEach;
@@ -83,15 +84,15 @@ class DnsRedirectKernelIT {
         }
     }
 
-    private String who(int family, int proto, int port) {
-        Optional<DnsClient> c = datapath.dnsClient(family, proto, port);
+    private String who(int family, int proto, InetAddress from, int port) {
+        Optional<DnsClient> c = datapath.dnsClient(family, proto, from, port);
         return c.map(x -> (x.cgroupId() == wl.id() ? "mine" : "cg" + x.cgroupId()) + "/" + x.resolver().getHostAddress()
                 + "/" + (x.pid() > 0 ? "pid" : "nopid")).orElse("unknown");
     }
 
     /** "CGROUPID PID" of the query's sender, as the kernel recorded it. */
-    private String ids(int family, int proto, int port) {
-        return datapath.dnsClient(family, proto, port).map(x -> x.cgroupId() + " " + x.pid()).orElse("unknown");
+    private String ids(int family, int proto, InetAddress from, int port) {
+        return datapath.dnsClient(family, proto, from, port).map(x -> x.cgroupId() + " " + x.pid()).orElse("unknown");
     }
 
     private void udp(DatagramSocket s, int family) {
@@ -101,8 +102,8 @@ class DnsRedirectKernelIT {
                 try {
                     DatagramPacket p = new DatagramPacket(buf, buf.length);
                     s.receive(p);
-                    byte[] answer = (p.getLength() > 0 && buf[0] == 'x' ? ids(family, 17, p.getPort())
-                            : who(family, 17, p.getPort())).getBytes(StandardCharsets.UTF_8);
+                    byte[] answer = (p.getLength() > 0 && buf[0] == 'x' ? ids(family, 17, p.getAddress(), p.getPort())
+                            : who(family, 17, p.getAddress(), p.getPort())).getBytes(StandardCharsets.UTF_8);
                     s.send(new DatagramPacket(answer, answer.length, p.getSocketAddress()));
                 } catch (IOException ignored) {
                     // closed
@@ -116,7 +117,8 @@ class DnsRedirectKernelIT {
             while (!s.isClosed()) {
                 try (Socket c = s.accept()) {
                     int first = c.getInputStream().read();
-                    c.getOutputStream().write((first == 'x' ? ids(family, 6, c.getPort()) : who(family, 6, c.getPort()))
+                    c.getOutputStream().write((first == 'x' ? ids(family, 6, c.getInetAddress(), c.getPort())
+                            : who(family, 6, c.getInetAddress(), c.getPort()))
                             .getBytes(StandardCharsets.UTF_8));
                 } catch (IOException ignored) {
                     // closed
@@ -175,6 +177,35 @@ class DnsRedirectKernelIT {
         List<String> out = InCgroup.run(wl, List.of("python3", "-c", CLIENT));
         assertEquals(List.of("udp4 EPERM", "udp4c EPERM", "tcp4 EPERM", "udp6 EPERM", "tcp6 EPERM", "mapped EPERM",
                 "other EPERM"), out);
+    }
+
+    /**
+     * A workload in its own network namespace (a pod) cannot reach the node's loopback: its DNS goes to the proxy
+     * on an address of the node it can reach, appears to come from the resolver it asked, and is attributed to
+     * its cgroup and process by its own source address and port. The node's own workloads keep the loopback.
+     */
+    @Test
+    void aPodsDnsReachesTheProxyOnTheNodesAddress() throws Exception {
+        PodNetwork pod = new PodNetwork();
+        closing.add(pod);
+        InetAddress node = pod.nodeAddress();
+        DatagramSocket u = new DatagramSocket(new InetSocketAddress(node, proxyPort));
+        ServerSocket t = new ServerSocket();
+        t.bind(new InetSocketAddress(node, proxyPort));
+        closing.addAll(List.of(u, t));
+        udp(u, 4);
+        tcp(t, 4);
+        datapath.redirectDns(proxyPort, List.of(node));
+        String ipv4Only = CLIENT.lines().filter(l -> !l.startsWith("show(\"udp6") && !l.startsWith("show(\"tcp6")
+                && !l.startsWith("show(\"mapped")).collect(java.util.stream.Collectors.joining("\n"));
+        List<String> inPod = InCgroup.run(wl, List.of("ip", "netns", "exec", pod.namespace(), "python3", "-c", ipv4Only));
+        assertEquals(List.of(
+                "udp4 192.0.2.53 53 mine/192.0.2.53/pid",
+                "udp4c 192.0.2.53 mine/192.0.2.53/pid",
+                "tcp4 192.0.2.53 mine/192.0.2.53/pid",
+                "other EPERM"), inPod);
+        assertEquals("udp4 192.0.2.53 53 mine/192.0.2.53/pid", InCgroup.run(wl, List.of("python3", "-c", CLIENT)).get(0),
+                "the node's own workloads still reach the proxy on loopback");
     }
 
     private static final String CONCURRENT = """

@@ -99,6 +99,10 @@ class KernelContractIT {
         assertEquals(KernelContract.EVENT_REASON, offset("egret_event", "reason"));
         assertEquals(KernelContract.DNS_CONFIG_IP6, offset("egret_dns_config", "ip6"));
         assertEquals(KernelContract.DNS_CONFIG_PORT, offset("egret_dns_config", "port"));
+        assertEquals(KernelContract.DNS_CONFIG_POD_IP4, offset("egret_dns_config", "pod_ip4"));
+        assertEquals(KernelContract.DNS_CONFIG_POD_IP6, offset("egret_dns_config", "pod_ip6"));
+        assertEquals(KernelContract.DNS_CONFIG_HOST_NETNS, offset("egret_dns_config", "host_netns"));
+        assertEquals(KernelContract.DNS_CLIENT_KEY_ADDR, offset("egret_dns_client_key", "addr"));
         assertEquals(KernelContract.DNS_ORIG_PID, offset("egret_dns_orig", "pid"));
         assertEquals(KernelContract.DNS_ORIG_FAMILY, offset("egret_dns_orig", "family"));
         assertEquals(KernelContract.DNS_ORIG_ADDR, offset("egret_dns_orig", "addr"));

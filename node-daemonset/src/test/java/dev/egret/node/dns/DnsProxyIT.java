@@ -72,7 +72,7 @@ class DnsProxyIT {
 
     private final DnsDatapath kernel = new DnsDatapath() {
         @Override
-        public Optional<DnsClient> client(int family, int protocol, int clientPort) {
+        public Optional<DnsClient> client(int family, int protocol, InetAddress client, int clientPort) {
             return Optional.of(new DnsClient(CGROUP, (int) ProcessHandle.current().pid(), InetAddress.getLoopbackAddress(), 53));
         }
 

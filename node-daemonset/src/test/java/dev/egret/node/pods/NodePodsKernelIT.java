@@ -3,8 +3,10 @@ package dev.egret.node.pods;
 import dev.egret.node.cgroup.CgroupLimits;
 import dev.egret.node.cgroup.WorkloadCgroup;
 import dev.egret.node.testkit.InCgroup;
+import dev.egret.node.testkit.PodNetwork;
 import dev.egret.node.testkit.Servers;
 import dev.egret.node.testkit.TestCgroups;
+import dev.egret.node.testkit.TestDnsServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -45,18 +47,22 @@ class NodePodsKernelIT {
     private KubernetesClient kube;
     private TestCgroups env;
     private Servers server;
+    private TestDnsServer dns;
+    private PodNetwork podNet;
     private Process node;
     private int port;
     @TempDir
     Path tmp;
 
     @BeforeEach
-    void setUp() throws IOException {
+    void setUp() throws Exception {
         api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         api.init();
         kube = api.createClient();
         env = new TestCgroups();
         server = new Servers("0.0.0.0");
+        dns = new TestDnsServer().add("api.allowed.test. 60 A 192.0.2.80").add("denied.test. 60 A 192.0.2.81");
+        podNet = new PodNetwork();
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
@@ -69,6 +75,8 @@ class NodePodsKernelIT {
             node.destroyForcibly().waitFor();
         }
         server.close();
+        dns.close();
+        podNet.close();
         Path root = env.mounts.v2Root().resolve(env.parent);
         for (String d : List.of("kubepods.slice/kubepods-burstable.slice", "kubepods.slice")) {
             Files.deleteIfExists(root.resolve(d));
@@ -106,7 +114,9 @@ class NodePodsKernelIT {
                 metadata: {name: deployers}
                 spec:
                   workloads: {podSelector: {matchLabels: {app: deployer}}, namespaceSelector: {matchLabels: {team: sre}}}
-                  egress: [{toCIDR: [127.0.0.1/32], toPorts: [{port: %d}]}]
+                  egress:
+                    - {toCIDR: [127.0.0.1/32], toPorts: [{port: %d}]}
+                    - {toFQDNs: [{matchPattern: "*.allowed.test"}]}
                 """.formatted(server.port()));
         Pod runner = pod("runner-1", "deployer");
         Pod web = pod("web-1", "web");
@@ -119,6 +129,12 @@ class NodePodsKernelIT {
                     && l.contains("workload=\"deploy/runner-1\"") && l.contains("verdict=\"deny\"") && !l.endsWith(" 0.0")), metrics);
             assertTrue(metrics.lines().anyMatch(l -> l.startsWith("egret_cgroup_cpu_seconds_total{workload=\"deploy/runner-1\"}")
                     && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) > 0), "the pod's own cgroup is read for its usage: " + metrics);
+
+            // a pod has its own network namespace: its DNS reaches the agent's proxy on the node's address
+            List<String> podDns = InCgroup.run(runnerCg, List.of("ip", "netns", "exec", podNet.namespace(), "sh", "-c",
+                    "dig +short +time=2 +tries=1 @10.96.0.10 api.allowed.test; dig +time=2 +tries=1 @10.96.0.10 denied.test"
+                            + " | grep -o 'status: [A-Z]*'; dig +tcp +short +time=2 +tries=1 @10.96.0.10 api.allowed.test"));
+            assertEquals(List.of("192.0.2.80", "status: REFUSED", "192.0.2.80"), podDns);
 
             // relabel: the web pod becomes a deployer, the runner stops being one
             kube.pods().inNamespace("deploy").withName("web-1").edit(p -> new PodBuilder(p).editMetadata()
@@ -136,7 +152,8 @@ class NodePodsKernelIT {
                 "-Degret.node.state-dir=" + tmp.resolve("state"), "-Degret.node.policy-dir=" + tmp.resolve("policies"),
                 "-Degret.node.pin-dir=" + env.pinDir.resolve("node"),
                 "-Degret.node.attach-cgroup=" + env.mounts.v2Root().resolve(env.parent),
-                "-Degret.node.reconcile-interval=200ms", "-Degret.node.dns-upstreams=127.0.0.1:1",
+                "-Degret.node.reconcile-interval=200ms", "-Degret.node.dns-upstreams=" + dns.upstream(),
+                "-Degret.node.dns-pod-addresses=" + podNet.nodeAddress().getHostAddress(),
                 "-Degret.node.pods=on", "-Degret.node.pods-cgroup-root=" + env.mounts.v2Root().resolve(env.parent),
                 "-Degret.node.pods-server-side-selector=false",
                 "-Dkubernetes.master=" + kube.getMasterUrl(), "-Dkubernetes.trust.certificates=true",
