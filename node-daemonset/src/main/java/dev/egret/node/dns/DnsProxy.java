@@ -480,10 +480,18 @@ public final class DnsProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        udp.forEach(DatagramSocket::close);
-        tcp.forEach(NetServer::close);
+        List<Future<Void>> closing = new ArrayList<>();
+        udp.forEach(u -> closing.add(u.close()));
+        tcp.forEach(t -> closing.add(t.close()));
         if (upstreamSocket != null) {
-            upstreamSocket.close();
+            closing.add(upstreamSocket.close());
+        }
+        if (!Context.isOnEventLoopThread()) {
+            try { // so that a fixed port is free again when close returns
+                Future.join(closing).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // closed as far as it goes; a later bind says what is still held
+            }
         }
         if (upstreamTcp != null) {
             upstreamTcp.close();

@@ -3,8 +3,10 @@ package dev.egret.node.agent;
 import dev.egret.node.cgroup.CgroupLimits;
 import dev.egret.node.cgroup.WorkloadCgroup;
 import dev.egret.node.testkit.InCgroup;
+import dev.egret.node.testkit.Ports;
 import dev.egret.node.testkit.Servers;
 import dev.egret.node.testkit.TestCgroups;
+import dev.egret.node.testkit.TestDnsServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,13 +39,13 @@ class NodeAgentIT {
     @TempDir
     Path tmp;
     private int port;
-    private dev.egret.node.testkit.TestDnsServer dns;
+    private TestDnsServer dns;
 
     @BeforeEach
     void setUp() throws IOException {
         env = new TestCgroups();
         server = new Servers("0.0.0.0");
-        dns = new dev.egret.node.testkit.TestDnsServer().add("allowed.test. 60 A 127.0.0.3").add("denied.test. 60 A 127.0.0.2");
+        dns = new TestDnsServer().add("allowed.test. 60 A 127.0.0.3").add("denied.test. 60 A 127.0.0.2");
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
@@ -202,12 +204,9 @@ class NodeAgentIT {
     void learnedAddressesStayWithTheirPolicyAndDnsFailsClosedWhileTheAgentIsAway() throws Exception {
         String resolverIp = "127.83." + (1 + new java.util.Random().nextInt(250)) + ".53";
         dns.close();
-        dns = new dev.egret.node.testkit.TestDnsServer(new java.net.InetSocketAddress(resolverIp, 53))
+        dns = new TestDnsServer(new java.net.InetSocketAddress(resolverIp, 53))
                 .add("allowed.test. 60 A 127.0.0.3").add("denied.test. 60 A 127.0.0.2");
-        int dnsPort;
-        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
-            dnsPort = s.getLocalPort();
-        }
+        int dnsPort = Ports.fixed();
         writePolicy("deploy", """
                 apiVersion: egret.dev/v1
                 kind: EgressPolicy

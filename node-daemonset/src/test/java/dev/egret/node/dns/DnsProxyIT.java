@@ -2,6 +2,7 @@ package dev.egret.node.dns;
 
 import dev.egret.node.datapath.DnsClient;
 import dev.egret.node.datapath.LearnedIp;
+import dev.egret.node.testkit.Ports;
 import dev.egret.node.testkit.TestDnsServer;
 import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.PolicyCodec;
@@ -399,10 +400,7 @@ class DnsProxyIT {
 
     @Test
     void aFixedPortIsBoundAgainAfterTheProxyStops() throws Exception {
-        int port;
-        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            port = probe.getLocalPort();
-        }
+        int port = Ports.fixed();
         EgressPolicy policy = PolicyCodec.parseYaml(POLICY.formatted("refused"));
         WorkloadPolicies policies = id -> Optional.of(new WorkloadPolicies.Bound("wl", SLOT, policy));
         DnsProxyConfig cfg = new DnsProxyConfig(List.of(DnsProxyConfig.parseUpstream(zone.upstream())),
