@@ -53,7 +53,7 @@ class PodWatcherIT {
             int before = changes.get();
             client.pods().inNamespace("deploy").resource(pod("deploy", "runner-2", "node-a", Map.of("app", "deployer"))).create();
             await(() -> w.pods().size() == 2, "a new pod on this node");
-            assertTrue(changes.get() > before, "a change is signalled");
+            await(() -> changes.get() > before, "a change is signalled");
 
             client.pods().inNamespace("deploy").withName("runner-1").edit(p -> new PodBuilder(p).editMetadata()
                     .addToLabels("app", "web").endMetadata().build());
