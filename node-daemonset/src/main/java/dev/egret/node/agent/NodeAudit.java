@@ -40,13 +40,18 @@ public class NodeAudit {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 65536)
     Emitter<AuditEvent> emitter;
 
+    @Inject
+    @Channel(KafkaAuditTransport.CHANNEL)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2048)
+    Emitter<String> kafka;
+
     private volatile AuditPipeline pipeline;
 
     void start(ControllerLink link) {
         AuditJournal journal = new AuditJournal(config.stateDir().resolve("journal"), config.name(),
                 config.journalMaxBytes(), Math.max(64 * 1024, config.journalMaxBytes() / 16));
         AuditTransport transport = switch (config.transport()) {
-            case "kafka" -> new KafkaAuditTransport(config.kafkaBootstrapServers(), config.kafkaTopic(), Duration.ofSeconds(30));
+            case "kafka" -> new KafkaAuditTransport(kafka, Duration.ofSeconds(30));
             default -> link.client().<AuditTransport>map(HttpAuditTransport::new).orElse(null);
         };
         AuditShipper shipper = transport == null ? null : new AuditShipper(journal, transport, 500, Duration.ofSeconds(10),

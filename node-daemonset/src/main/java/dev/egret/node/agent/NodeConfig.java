@@ -84,12 +84,6 @@ public class NodeConfig {
     @ConfigProperty(name = "egret.events.transport", defaultValue = "http")
     String transport;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
-    String kafkaBootstrapServers;
-
-    @ConfigProperty(name = "egret.events.kafka-topic", defaultValue = "egret.audit")
-    String kafkaTopic;
-
     /** Pod workloads from the Kubernetes API: {@code auto} (when running in a cluster), {@code on} or {@code off}. */
     @ConfigProperty(name = "egret.node.pods", defaultValue = "auto")
     String pods;
@@ -210,14 +204,6 @@ public class NodeConfig {
             throw new IllegalArgumentException("egret.events.transport: 'http' or 'kafka', not '" + transport + "'");
         }
         return transport;
-    }
-
-    public String kafkaBootstrapServers() {
-        return kafkaBootstrapServers;
-    }
-
-    public String kafkaTopic() {
-        return kafkaTopic;
     }
 
     public boolean pods() {

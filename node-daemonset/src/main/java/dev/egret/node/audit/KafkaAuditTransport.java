@@ -2,69 +2,65 @@ package dev.egret.node.audit;
 
 import dev.egret.audit.AuditEvent;
 import dev.egret.audit.AuditEventCodec;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.StringSerializer;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Delivers events to a Kafka topic (default {@code egret.audit}): key = workload (so one workload's events keep their
- * order), value = one {@link AuditEventCodec} JSON object, UTF-8 strings; acks=all with idempotence, and a batch
- * counts as delivered only when every record of it is acknowledged.
+ * Delivers events through the SmallRye Kafka connector (channel {@code audit-kafka}, topic {@code egret.audit} by
+ * default): one record per event, key = workload (so one workload's events keep their order), value = one
+ * {@link AuditEventCodec} JSON object, UTF-8 strings, acks=all with idempotence. A batch counts as delivered only
+ * when the connector has acknowledged every record of it.
  */
 public final class KafkaAuditTransport implements AuditTransport {
-    private final KafkaProducer<String, String> producer;
-    private final String topic;
+    public static final String CHANNEL = "audit-kafka";
+
+    private final Emitter<String> emitter;
     private final Duration timeout;
 
-    public KafkaAuditTransport(String bootstrapServers, String topic, Duration timeout) {
-        this.topic = topic;
+    public KafkaAuditTransport(Emitter<String> emitter, Duration timeout) {
+        this.emitter = emitter;
         this.timeout = timeout;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout.toMillis(),
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(timeout.toMillis(), 10_005 + 5),
-                ProducerConfig.CLIENT_ID_CONFIG, "egret-node"), new StringSerializer(), new StringSerializer());
     }
 
     @Override
     public void deliver(List<AuditEvent> batch) throws IOException {
-        List<Future<RecordMetadata>> sent = new ArrayList<>(batch.size());
+        List<CompletableFuture<Void>> acked = new ArrayList<>(batch.size());
         try {
             for (AuditEvent e : batch) {
-                sent.add(producer.send(new ProducerRecord<>(topic, e.workload(), AuditEventCodec.toLine(e))));
+                CompletableFuture<Void> ack = new CompletableFuture<>();
+                acked.add(ack);
+                emitter.send(Message.of(AuditEventCodec.toLine(e))
+                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(e.workload()).build())
+                        .withAck(() -> {
+                            ack.complete(null);
+                            return CompletableFuture.completedFuture(null);
+                        })
+                        .withNack(t -> {
+                            ack.completeExceptionally(t);
+                            return CompletableFuture.completedFuture(null);
+                        }));
             }
-            producer.flush();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            for (Future<RecordMetadata> f : sent) {
-                f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            }
+            CompletableFuture.allOf(acked.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while delivering events to Kafka");
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            throw new IOException("Kafka did not acknowledge the batch: " + e.getMessage(), e);
+        } catch (ExecutionException e) {
+            throw new IOException("Kafka refused the batch: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("Kafka did not acknowledge the batch within " + timeout.toSeconds() + " s", e);
+        } catch (RuntimeException e) {
+            throw new IOException("cannot hand the batch to the Kafka connector: " + e.getMessage(), e);
         }
-    }
-
-    @Override
-    public void close() {
-        producer.close(Duration.ofSeconds(2));
     }
 }
