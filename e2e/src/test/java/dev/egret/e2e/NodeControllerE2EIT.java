@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.egret.node.cgroup.CgroupLimits;
 import dev.egret.node.cgroup.WorkloadCgroup;
+import dev.egret.node.datapath.EgretDatapath;
+import dev.egret.k8s.EgretMetrics;
 import dev.egret.node.testkit.InCgroup;
 import dev.egret.node.testkit.Servers;
 import dev.egret.node.testkit.TestCgroups;
@@ -208,6 +210,19 @@ class NodeControllerE2EIT {
             return false;
         }, Duration.ofSeconds(30), () -> "the connect to a learned address reported under its name: " + lastDeps[0]);
 
+        // every metric the alert rules and the dashboard may use (EgretMetrics, which the rule tests check them
+        // against) is exported by the running apps
+        java.util.Set<String> live = new java.util.TreeSet<>();
+        for (String body : List.of(Apps.get(nport, "/q/metrics", null).body(), Apps.get(cport, "/q/metrics", null).body())) {
+            body.lines().filter(l -> !l.startsWith("#") && !l.isBlank())
+                    .forEach(l -> live.add(l.split("[{ ]", 2)[0]));
+        }
+        java.util.Set<String> missing = new java.util.TreeSet<>(EgretMetrics.NODE);
+        missing.addAll(EgretMetrics.CONTROLLER);
+        EgretMetrics.NODE_HISTOGRAMS.forEach(h -> missing.add(h + "_bucket"));
+        missing.removeAll(live);
+        assertEquals(java.util.Set.of(), missing, "metrics the rules may use but the apps do not export");
+
         // controller down: the node keeps enforcing, and keeps what it sees in its journal
         controller.destroyForcibly().waitFor();
         int whileDown = deniedConnects(deploy, 20);
@@ -215,8 +230,11 @@ class NodeControllerE2EIT {
         Apps.await(() -> Double.parseDouble(metric("egret_audit_journal_events")) >= 20, Duration.ofSeconds(10),
                 "events journaled while the controller is down");
 
-        // the node restarts while the controller is down: it enforces its cached policies at once
+        // the node restarts while the controller is down, even with its kernel state gone: it enforces its cached
+        // policies at once
         node.destroyForcibly().waitFor();
+        EgretDatapath.uninstall(env.pinDir.resolve("node"));
+        assertEquals(List.of("ok", "ok"), probe(deploy), "nothing pinned any more: nothing enforced");
         startNode();
         assertEquals(List.of("ok", "EPERM"), probe(deploy), "cached policy in force after a restart without controller");
         int afterRestart = 1;

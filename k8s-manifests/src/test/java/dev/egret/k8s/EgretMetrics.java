@@ -7,12 +7,12 @@ import java.util.Set;
  * The metrics Egret's apps export, with the values of their bounded labels: what the rules and the dashboard may
  * refer to. Mirrors NodeMetrics and the controller's metrics; keep them in step.
  */
-final class EgretMetrics {
+public final class EgretMetrics {
     private EgretMetrics() {
     }
 
     /** Node agent. */
-    static final Set<String> NODE = Set.of(
+    public static final Set<String> NODE = Set.of(
             "egret_connections_total", "egret_egress_bytes_total", "egret_egress_packets_total",
             "egret_cgroup_memory_bytes", "egret_cgroup_memory_limit_bytes", "egret_cgroup_cpu_seconds_total",
             "egret_cgroup_pids", "egret_bpf_map_entries", "egret_bpf_map_capacity", "egret_events_lost_total",
@@ -24,11 +24,11 @@ final class EgretMetrics {
             "egret_audit_receiver_reachable", "egret_audit_channel_lost_total");
 
     /** Node agent histograms (Micrometer timers): _bucket, _sum, _count and _max series. */
-    static final Set<String> NODE_HISTOGRAMS = Set.of(
+    public static final Set<String> NODE_HISTOGRAMS = Set.of(
             "egret_dns_upstream_duration_seconds", "egret_dns_datapath_wait_seconds", "egret_policy_sync_lag_seconds");
 
     /** Controller. */
-    static final Set<String> CONTROLLER = Set.of(
+    public static final Set<String> CONTROLLER = Set.of(
             "egret_policies", "egret_audit_events_total", "egret_nodes", "egret_circular_dependencies",
             // exported by the controller beyond the cluster-rollout issue's list (ControllerMetrics)
             "egret_policy_watchers", "egret_audit_duplicate_events_total", "egret_audit_rejected_events_total",
@@ -42,7 +42,7 @@ final class EgretMetrics {
     static final Map<String, Set<String>> LABEL_VALUES = Map.of(
             "verdict", Set.of("allow", "deny", "audit-deny"),
             "reason", Set.of("malformed", "unattributed", "upstream_timeout", "upstream_error", "datapath_timeout",
-                    "datapath_full", "malformed_upstream"),
+                    "datapath_full", "malformed_upstream", "not_implemented", "upstream_mismatch"),
             "state", Set.of("ready", "not-ready", "stale"));
 
     static boolean exported(String name) {

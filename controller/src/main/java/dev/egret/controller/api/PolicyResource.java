@@ -35,6 +35,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
@@ -62,7 +63,8 @@ public class PolicyResource {
     AuditStore audit;
 
     /**
-     * The policies with the store's {@code resourceVersion} and {@code changedAt} (time of the latest write). With
+     * The policies with the store's {@code resourceVersion}, {@code changedAt} (time of the latest write) and
+     * {@code serverTime} (when the answer was made, by the controller's clock). With
      * {@code watch=true}, a long poll: answers at once when the store is past {@code resourceVersion}, else at the
      * next write, else after {@code timeoutSeconds} (default 30, at most 300), holding no thread while it waits.
      */
@@ -90,6 +92,7 @@ public class PolicyResource {
         ObjectNode meta = list.putObject("metadata");
         meta.put("resourceVersion", Long.toString(store.resourceVersion())); // before the items: never newer than them
         store.lastChange().ifPresent(c -> meta.put("changedAt", c.time().toString()));
+        meta.put("serverTime", Instant.now().toString()); // lets a node measure sync lag without trusting its own clock
         ArrayNode items = list.putArray("items");
         store.list().forEach(p -> items.add(PolicyCodec.toTree(p)));
         return list;

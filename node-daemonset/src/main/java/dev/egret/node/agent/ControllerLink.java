@@ -85,9 +85,7 @@ public class ControllerLink {
     void applied(PolicySet set, Instant now) {
         if (set.resourceVersion() > appliedVersion) {
             appliedVersion = set.resourceVersion();
-            if (set.changedAt() != null) {
-                metrics.syncLag(Duration.between(set.changedAt(), now));
-            }
+            set.lagUntil(now).ifPresent(metrics::syncLag);
         }
     }
 

@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -45,7 +46,7 @@ public final class ControllerClient {
         HttpRequest req = request("api/v1/policies?watch=true&resourceVersion=" + resourceVersion + "&timeoutSeconds="
                 + wait.toSeconds()).timeout(wait.plusSeconds(10)).GET().build();
         String body = send(req);
-        PolicySet set = PolicySet.parse(body);
+        PolicySet set = PolicySet.parse(body, Instant.now());
         return set.resourceVersion() > resourceVersion ? Optional.of(set) : Optional.empty();
     }
 
