@@ -1,6 +1,8 @@
 package dev.egret.node.agent;
 
 import dev.egret.libbpf.RingBuffer;
+import dev.egret.node.cgroup.CgroupLimitFiles;
+import dev.egret.node.cgroup.CgroupLimits;
 import dev.egret.node.cgroup.CgroupMounts;
 import dev.egret.node.datapath.DatapathConfig;
 import dev.egret.node.datapath.EgressEvent;
@@ -34,6 +36,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -78,6 +81,8 @@ public class NodeAgent {
     private PolicyDirectory policies;
     private SlotTable slots;
     private CgroupScanner scanner;
+    private CgroupMounts cgroupMounts;
+    private List<String> lastLimitProblems = List.of();
     private final LearnedNames learnedNames = new LearnedNames(65_536);
     private PodWatcher pods;
     private PodCgroupIndex podCgroups;
@@ -114,6 +119,7 @@ public class NodeAgent {
         policies = new PolicyDirectory(config.policyDir());
         slots = new SlotTable(config.stateDir().resolve("slots.json"));
         scanner = new CgroupScanner(mounts.v2Root());
+        cgroupMounts = mounts;
         metrics.bind(this);
         running = true;
         owner = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("egret-datapath").unstarted(r));
@@ -241,9 +247,19 @@ public class NodeAgent {
         policies.errors().forEach((f, err) -> LOG.warnf("policy file %s: %s (its last good version stays in force)", f, err));
         Map<String, Integer> assigned = slots.assign(byName.keySet(), Set.of());
         Map<String, Map<String, Long>> cgroups = new HashMap<>();
+        List<String> limitProblems = new ArrayList<>();
         for (EgressPolicy p : byName.values()) {
             List<CgroupGlob> globs = p.spec().workloads().cgroupPaths().stream().map(CgroupGlob::compile).toList();
-            cgroups.put(p.name(), scanner.scan(globs));
+            Map<String, Long> selected = scanner.scan(globs);
+            cgroups.put(p.name(), selected);
+            CgroupLimits limits = CgroupLimits.of(p.spec().limits());
+            if (limits.any()) { // pods get theirs from the pod spec, through the kubelet
+                selected.keySet().forEach(path -> limitProblems.addAll(CgroupLimitFiles.apply(cgroupMounts, path, limits)));
+            }
+        }
+        if (!limitProblems.equals(lastLimitProblems)) {
+            limitProblems.forEach(LOG::warn);
+            lastLimitProblems = limitProblems;
         }
         Map<String, String> podPaths = new HashMap<>();
         if (pods != null) {

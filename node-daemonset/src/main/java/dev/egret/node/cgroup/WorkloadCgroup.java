@@ -108,23 +108,10 @@ public final class WorkloadCgroup implements AutoCloseable {
         }
     }
 
-    private void apply(CgroupLimits l) throws IOException {
-        if (l.memoryBytes() > 0) {
-            Path v1 = v1Dirs.get("memory");
-            write(v1 != null ? v1.resolve("memory.limit_in_bytes") : v2Dir.resolve("memory.max"), Long.toString(l.memoryBytes()));
-        }
-        if (l.cpuMillis() > 0) {
-            Path v1 = v1Dirs.get("cpu");
-            if (v1 != null) {
-                write(v1.resolve("cpu.cfs_period_us"), Long.toString(CgroupLimits.CPU_PERIOD_US));
-                write(v1.resolve("cpu.cfs_quota_us"), Long.toString(l.cpuQuotaMicros()));
-            } else {
-                write(v2Dir.resolve("cpu.max"), l.cpuMax());
-            }
-        }
-        if (l.pids() > 0) {
-            Path v1 = v1Dirs.get("pids");
-            write((v1 != null ? v1 : v2Dir).resolve("pids.max"), Long.toString(l.pids()));
+    private void apply(CgroupLimits l) {
+        List<String> problems = CgroupLimitFiles.apply(mounts, rel, l);
+        if (!problems.isEmpty()) {
+            throw new CgroupException(String.join("; ", problems), null);
         }
     }
 

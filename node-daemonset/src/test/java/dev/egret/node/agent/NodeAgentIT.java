@@ -1,6 +1,7 @@
 package dev.egret.node.agent;
 
 import dev.egret.node.cgroup.CgroupLimits;
+import dev.egret.node.cgroup.CgroupStats;
 import dev.egret.node.cgroup.WorkloadCgroup;
 import dev.egret.node.testkit.InCgroup;
 import dev.egret.node.testkit.Ports;
@@ -261,5 +262,37 @@ class NodeAgentIT {
                 "DNS through the restarted agent");
         assertTrue(Files.readString(lastLog).contains("DNS proxy on 127.0.0.1:" + dnsPort + " "), "the same port again");
         assertEquals(List.of("127.0.0.3"), InCgroup.run(deploy, List.of("sh", "-c", dig + "+tcp +short allowed.test")));
+    }
+
+    /** The node applies a policy's limits to the cgroups it selects (cgroup2 files, or the v1 mirrors on a hybrid host). */
+    @Test
+    void limitsOfAPolicyAreAppliedToTheCgroupsItSelects() throws Exception {
+        writePolicy("limited", """
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata: {name: limited}
+                spec:
+                  workloads: {cgroupPaths: ["%s/limited-*"]}
+                  limits: {memory: 64Mi, cpu: 250m, pids: 32}
+                """.formatted(env.parent));
+        // made the way a service manager makes it (with its v1 mirrors on a hybrid host), with looser limits
+        WorkloadCgroup limited = env.workload("limited-1", new CgroupLimits(256L << 20, 1000, 100));
+        cgroups.add(limited);
+        startNode();
+        String rel = env.parent + "/limited-1";
+        awaitTrue(() -> CgroupStats.read(env.mounts, rel).memoryLimitBytes() == 64L << 20, "memory limit applied");
+        assertEquals("32", limitFile(rel, "pids", "pids.max", "pids.max"));
+        String cpu = limitFile(rel, "cpu", "cpu.max", "cpu.cfs_quota_us");
+        assertTrue(cpu.equals("25000 100000") || cpu.equals("25000"), "250m of 100 ms periods: " + cpu);
+        awaitTrue(() -> get("/q/metrics").body().contains("egret_cgroup_memory_limit_bytes{workload=\"" + rel + "\"} 6.7108864E7"),
+                "the limit is exported");
+    }
+
+    private String limitFile(String rel, String controller, String v2, String v1) throws IOException {
+        Path f = env.mounts.v2Root().resolve(rel).resolve(v2);
+        if (!Files.exists(f)) {
+            f = env.mounts.v1(controller).orElseThrow().resolve(rel).resolve(v1);
+        }
+        return Files.readString(f).strip();
     }
 }
