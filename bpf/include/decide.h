@@ -36,9 +36,10 @@ static __always_inline void egret_map4(__u8 *addr16, __u32 ip4)
 	__builtin_memcpy(addr16 + 12, &ip4, 4);
 }
 
-static __always_inline int egret_learned_allows(__u32 slot, const __u8 *addr16, __u16 port, __u8 proto)
+/* cgid: the bound cgroup (the workload), whose own DNS answers taught the address. */
+static __always_inline int egret_learned_allows(__u64 cgid, const __u8 *addr16, __u16 port, __u8 proto)
 {
-	struct egret_learned_key lk = { .slot = slot };
+	struct egret_learned_key lk = { .cgroup_id = cgid };
 
 	__builtin_memcpy(lk.addr, addr16, 16);
 	struct egret_learned *l = bpf_map_lookup_elem(&egret_learned, &lk);
@@ -46,8 +47,11 @@ static __always_inline int egret_learned_allows(__u32 slot, const __u8 *addr16, 
 	return l && l->expires_ns > bpf_ktime_get_ns() && egret_ports_match(&l->ports, port, proto);
 }
 
-/* ip4 in network order. Returns the verdict before audit mode; sets *reason. */
-static __always_inline int egret_decide4(__u32 slot, __u32 ip4, __u16 port, __u8 proto, __u8 *reason)
+/*
+ * ip4 in network order; slot keys the rules, cgid (the bound cgroup) the learned IPs. Returns the verdict before
+ * audit mode; sets *reason.
+ */
+static __always_inline int egret_decide4(__u32 slot, __u64 cgid, __u32 ip4, __u16 port, __u8 proto, __u8 *reason)
 {
 	struct egret_lpm4_key k = { .prefixlen = 64, .slot = bpf_htonl(slot) };
 	struct egret_rule *r;
@@ -65,7 +69,7 @@ static __always_inline int egret_decide4(__u32 slot, __u32 ip4, __u16 port, __u8
 		return EGRET_VERDICT_ALLOW;
 	}
 	egret_map4(addr16, ip4);
-	if (egret_learned_allows(slot, addr16, port, proto)) {
+	if (egret_learned_allows(cgid, addr16, port, proto)) {
 		*reason = EGRET_REASON_LEARNED;
 		return EGRET_VERDICT_ALLOW;
 	}
@@ -73,7 +77,7 @@ static __always_inline int egret_decide4(__u32 slot, __u32 ip4, __u16 port, __u8
 	return EGRET_VERDICT_DENY;
 }
 
-static __always_inline int egret_decide6(__u32 slot, const __u8 *addr16, __u16 port, __u8 proto, __u8 *reason)
+static __always_inline int egret_decide6(__u32 slot, __u64 cgid, const __u8 *addr16, __u16 port, __u8 proto, __u8 *reason)
 {
 	struct egret_lpm6_key k = { .prefixlen = 160, .slot = bpf_htonl(slot) };
 	struct egret_rule *r;
@@ -89,7 +93,7 @@ static __always_inline int egret_decide6(__u32 slot, const __u8 *addr16, __u16 p
 		*reason = EGRET_REASON_ALLOW_RULE;
 		return EGRET_VERDICT_ALLOW;
 	}
-	if (egret_learned_allows(slot, addr16, port, proto)) {
+	if (egret_learned_allows(cgid, addr16, port, proto)) {
 		*reason = EGRET_REASON_LEARNED;
 		return EGRET_VERDICT_ALLOW;
 	}

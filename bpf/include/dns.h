@@ -38,6 +38,7 @@ static __always_inline void egret_dns_remember(struct bpf_sock_addr *ctx, __u64 
 
 	o.cgroup_id = cgid;
 	o.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(o.comm, sizeof(o.comm));
 	o.family = family;
 	__builtin_memcpy(o.addr, addr16, 16);
 	o.port = (__u16)ctx->user_port;

@@ -85,9 +85,12 @@ struct egret_lpm6_key {
 	__u8 addr[16];
 };
 
-/* An IP learned by the DNS proxy for one policy slot; IPv4 as ::ffff:a.b.c.d. */
+/*
+ * An IP learned by the DNS proxy for one workload: the policed (bound) cgroup whose process resolved an allowed name,
+ * so an address is allowed only to the workload that resolved it. IPv4 as ::ffff:a.b.c.d.
+ */
 struct egret_learned_key {
-	__u32 slot;
+	__u64 cgroup_id;   /* the bound cgroup: a key of egret_workloads */
 	__u8 addr[16];
 };
 
@@ -135,13 +138,14 @@ struct egret_dns_config {
 
 /* What a redirected DNS socket asked for, and who asked: keyed by socket cookie, and by client port for the proxy. */
 struct egret_dns_orig {
-	__u64 cgroup_id;
+	__u64 cgroup_id;   /* the bound cgroup (the policed ancestor), as in egret_workloads */
 	__u32 pid;
 	__u8 family;       /* 4 or 6: the family of the address the client asked */
 	__u8 pad[3];
 	__u8 addr[16];     /* the resolver the client asked; IPv4 as ::ffff:a.b.c.d */
 	__u16 port;        /* network order, 53 */
 	__u8 pad2[6];
+	char comm[EGRET_COMM_LEN]; /* the asking task's command when it sent, so the agent needs no /proc */
 };
 
 /* The proxy's key for a query: the client socket's local port as it arrives on loopback. */

@@ -21,7 +21,7 @@ static __always_inline int egret_sock_addr4(struct bpf_sock_addr *ctx, __u8 hook
 	__u8 proto = (__u8)ctx->protocol;
 	__u8 reason = 0;
 	__u8 addr16[16];
-	int verdict = egret_decide4(wl->slot, ip4, port, proto, &reason);
+	int verdict = egret_decide4(wl->slot, cgid, ip4, port, proto, &reason);
 
 	egret_map4(addr16, ip4);
 	return egret_finish(cgid, wl, 4, addr16, port, proto, hook, verdict, reason, 1);
@@ -49,10 +49,10 @@ static __always_inline int egret_sock_addr6(struct bpf_sock_addr *ctx, __u8 hook
 		return 1; /* the DNS proxy decides */
 	__builtin_memcpy(addr16, ip6, 16);
 	if (egret_is_mapped4(ip6)) {
-		verdict = egret_decide4(wl->slot, ip6[3], port, proto, &reason);
+		verdict = egret_decide4(wl->slot, cgid, ip6[3], port, proto, &reason);
 		return egret_finish(cgid, wl, 4, addr16, port, proto, hook, verdict, reason, 1);
 	}
-	verdict = egret_decide6(wl->slot, addr16, port, proto, &reason);
+	verdict = egret_decide6(wl->slot, cgid, addr16, port, proto, &reason);
 	return egret_finish(cgid, wl, 6, addr16, port, proto, hook, verdict, reason, 1);
 }
 

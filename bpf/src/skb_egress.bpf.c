@@ -93,7 +93,7 @@ int egret_skb_egress(struct __sk_buff *skb)
 		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)) < 0)
 			return 0;
 		proto = ip.protocol;
-		verdict = egret_decide4(wl->slot, ip.daddr, 0, proto, &reason);
+		verdict = egret_decide4(wl->slot, cgid, ip.daddr, 0, proto, &reason);
 		egret_map4(addr16, ip.daddr);
 		return egret_finish(cgid, wl, 4, addr16, 0, proto, EGRET_HOOK_SKB, verdict, reason, 0);
 	}
@@ -105,9 +105,9 @@ int egret_skb_egress(struct __sk_buff *skb)
 		proto = ip6.nexthdr;
 		__builtin_memcpy(addr16, &ip6.daddr, 16);
 		if (egret_is_mapped4((__u32 *)addr16))
-			verdict = egret_decide4(wl->slot, ((__u32 *)addr16)[3], 0, proto, &reason);
+			verdict = egret_decide4(wl->slot, cgid, ((__u32 *)addr16)[3], 0, proto, &reason);
 		else
-			verdict = egret_decide6(wl->slot, addr16, 0, proto, &reason);
+			verdict = egret_decide6(wl->slot, cgid, addr16, 0, proto, &reason);
 		return egret_finish(cgid, wl, 6, addr16, 0, proto, EGRET_HOOK_SKB, verdict, reason, 0);
 	}
 	return 0; /* fail closed on anything else a policed workload sends */

@@ -9,6 +9,7 @@ import dev.egret.node.datapath.EgressEvent;
 import dev.egret.node.audit.AuditEvents;
 import dev.egret.node.audit.LearnedNames;
 import dev.egret.node.datapath.EgretDatapath;
+import dev.egret.node.datapath.LearnedSweeper;
 import dev.egret.node.dns.DnsProxy;
 import dev.egret.node.dns.DnsProxyConfig;
 import dev.egret.node.dns.DnsQueryEvent;
@@ -94,6 +95,8 @@ public class NodeAgent {
     private volatile boolean running;
     /** The one thread that writes the datapath's maps: reconcile applies and the DNS proxy's learned addresses. */
     private ScheduledExecutorService owner;
+    /** Deletes learned IPs nobody can use any more: scans on its own thread, deletes on {@link #owner}. */
+    private LearnedSweeper sweeper;
     /** Reads policies, scans cgroups and computes the desired state, so none of that delays a DNS answer. */
     private ScheduledExecutorService planner;
     private Thread eventThread;
@@ -124,6 +127,7 @@ public class NodeAgent {
         running = true;
         owner = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("egret-datapath").unstarted(r));
         planner = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("egret-reconcile").unstarted(r));
+        sweeper = new LearnedSweeper(datapath, owner, metrics::learnedSwept).start(config.learnedSweepInterval());
         link.start(() -> planner.execute(this::reconcileSafely), this::ready);
         if (config.pods()) {
             startPods(mounts);
@@ -155,7 +159,7 @@ public class NodeAgent {
         }
         var cfg = new DnsProxyConfig(ups.stream().map(DnsProxyConfig::parseUpstream).toList(),
                 Duration.ofSeconds(2), config.dnsGrace(), Duration.ofMillis(500));
-        dnsProxy = new DnsProxy(vertx, datapath, this::policyFor, cfg, this::onDnsEvent, owner, metrics);
+        dnsProxy = new DnsProxy(vertx, datapath, sweeper, this::policyFor, cfg, this::onDnsEvent, owner, metrics);
         List<InetAddress> podAddresses = config.dnsPodAddresses();
         int port = dnsProxy.start(config.dnsPort(), podAddresses);
         owner.execute(() -> datapath.redirectDns(port, podAddresses));
@@ -168,10 +172,8 @@ public class NodeAgent {
         if (d == null || !d.bindings().containsKey(cgroupId)) {
             return Optional.empty();
         }
-        int slot = d.bindings().get(cgroupId).slot();
-        EgressPolicy p = lastPolicies.get(d.slotNames().get(slot));
-        return p == null ? Optional.empty()
-                : Optional.of(new WorkloadPolicies.Bound(d.workloads().get(cgroupId), slot, p));
+        EgressPolicy p = lastPolicies.get(d.slotNames().get(d.bindings().get(cgroupId).slot()));
+        return p == null ? Optional.empty() : Optional.of(new WorkloadPolicies.Bound(d.workloads().get(cgroupId), p));
     }
 
     private void onDnsEvent(DnsQueryEvent e) {
@@ -193,6 +195,9 @@ public class NodeAgent {
         }
         if (dnsProxy != null) {
             dnsProxy.close();
+        }
+        if (sweeper != null) {
+            sweeper.close();
         }
         for (ScheduledExecutorService ex : new ScheduledExecutorService[]{planner, owner}) {
             if (ex != null) {
@@ -285,7 +290,7 @@ public class NodeAgent {
         lastDesired = desired;
         lastPolicies = byName;
         link.applied(fromController, Instant.now());
-        metrics.refresh(desired.workloads(), desired.slotNames(), podPaths);
+        metrics.refresh(desired.workloads(), podPaths);
     }
 
     private void pumpEvents() {

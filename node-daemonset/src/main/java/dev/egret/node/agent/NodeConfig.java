@@ -68,6 +68,10 @@ public class NodeConfig {
     @ConfigProperty(name = "egret.node.reconcile-interval", defaultValue = "1s")
     Duration reconcileInterval;
 
+    /** How often expired learned IPs (and those of unbound workloads) are deleted; a full map is swept at once too. */
+    @ConfigProperty(name = "egret.node.learned-sweep-interval", defaultValue = "10s")
+    Duration learnedSweepInterval;
+
     /** This node's name in the audit stream and at the controller; default: $NODE_NAME, else the host name. */
     @ConfigProperty(name = "egret.node.name")
     Optional<String> name;
@@ -168,6 +172,13 @@ public class NodeConfig {
 
     public Duration reconcileInterval() {
         return reconcileInterval;
+    }
+
+    public Duration learnedSweepInterval() {
+        if (learnedSweepInterval.isNegative() || learnedSweepInterval.isZero()) {
+            throw new IllegalArgumentException("egret.node.learned-sweep-interval must be positive, not " + learnedSweepInterval);
+        }
+        return learnedSweepInterval;
     }
 
     public String name() {

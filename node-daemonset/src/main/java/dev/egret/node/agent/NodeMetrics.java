@@ -5,6 +5,7 @@ import dev.egret.node.cgroup.CgroupMounts;
 import dev.egret.node.cgroup.CgroupStats;
 import dev.egret.node.datapath.Counters;
 import dev.egret.node.datapath.KernelContract;
+import dev.egret.node.datapath.LearnedSweeper;
 import dev.egret.node.dns.DnsMetrics;
 import dev.egret.policy.Verdict;
 import io.micrometer.core.instrument.Counter;
@@ -22,8 +23,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -48,6 +47,7 @@ public class NodeMetrics implements DnsMetrics {
     public static final String DNS_UPSTREAM = "egret_dns_upstream_duration";  // _seconds
     public static final String DNS_DATAPATH_WAIT = "egret_dns_datapath_wait"; // _seconds
     public static final String FQDN_LEARNED = "egret_fqdn_learned_ips";
+    public static final String FQDN_LEARNED_EXPIRED = "egret_fqdn_learned_expired";  // _total
     public static final String SYNC_LAG = "egret_policy_sync_lag";            // _seconds
     public static final String APPLIED_VERSION = "egret_policy_applied_resource_version";
     public static final String CONTROLLER_REACHABLE = "egret_controller_reachable";
@@ -65,8 +65,8 @@ public class NodeMetrics implements DnsMetrics {
     private CgroupMounts mounts;
     private final Map<String, List<Meter>> perWorkload = new HashMap<>();
     private volatile Map<String, long[]> mapUsage = Map.of();
-    private volatile Map<String, Long> learned = Map.of();
-    private final Set<String> learnedGauges = ConcurrentHashMap.newKeySet();
+    /** Learned IPs in force per bound cgroup id, as the last sweep found them. */
+    private volatile Map<Long, Long> learned = Map.of();
 
     void bind(NodeAgent agent) {
         this.agent = agent;
@@ -75,6 +75,7 @@ public class NodeMetrics implements DnsMetrics {
         DnsMetrics.ERROR_REASONS.forEach(r -> Counter.builder(DNS_ERRORS).tag("reason", r)
                 .description("DNS proxy errors by reason").register(registry));
         Counter.builder(RECONCILE_FAILURES).description("Reconcile passes that failed").register(registry);
+        learnedExpired();
         Counter.builder(AUDIT_LOST).description("Audit events lost before the journal (channel buffer full)")
                 .register(registry);
         FunctionCounter.builder(EVENTS_LOST, agent, a -> a.datapath().eventsLost())
@@ -136,19 +137,9 @@ public class NodeMetrics implements DnsMetrics {
         return mapUsage.getOrDefault(map, new long[]{0, 0});
     }
 
-    /** Refreshes map usage and the per-workload meters; called by the datapath thread after a reconcile. */
-    void refresh(Map<Long, String> workloads, Map<Integer, String> slotNames, Map<String, String> cgroupPaths) {
+    /** Refreshes map usage and the per-workload meters; called by the planner thread after a reconcile. */
+    void refresh(Map<Long, String> workloads, Map<String, String> cgroupPaths) {
         mapUsage = agent.datapath().usage();
-        Map<String, Long> perPolicy = new HashMap<>();
-        agent.datapath().learnedPerSlot().forEach((slot, n) -> perPolicy.merge(slotNames.getOrDefault(slot, "unknown"), n, Long::sum));
-        slotNames.values().forEach(n -> perPolicy.putIfAbsent(n, 0L));
-        learned = perPolicy;
-        for (String policy : perPolicy.keySet()) {
-            if (learnedGauges.add(policy)) {
-                Gauge.builder(FQDN_LEARNED, this, m -> m.learned.getOrDefault(policy, 0L)).tag("workload", policy)
-                        .description("Addresses learned from allowed DNS answers, per policy").register(registry);
-            }
-        }
         Map<String, Long> byName = new HashMap<>();
         workloads.forEach((id, name) -> byName.put(name, id));
         for (var it = perWorkload.entrySet().iterator(); it.hasNext(); ) {
@@ -183,6 +174,9 @@ public class NodeMetrics implements DnsMetrics {
                 .tags(tags).description("CPU time used by a workload's cgroup").register(registry));
         meters.add(Gauge.builder(PIDS, this, m -> CgroupStats.read(m.mounts, path).pids()).tags(tags)
                 .description("Tasks in a workload's cgroup").register(registry));
+        meters.add(Gauge.builder(FQDN_LEARNED, this, m -> m.learned.getOrDefault(cgroupId, 0L)).tags(tags)
+                .description("Addresses a workload learned from its allowed DNS answers and may reach now")
+                .register(registry));
         return meters;
     }
 
@@ -219,6 +213,18 @@ public class NodeMetrics implements DnsMetrics {
         Timer.builder(DNS_DATAPATH_WAIT).publishPercentileHistogram()
                 .description("Time an answer was held until its addresses were in the kernel").register(registry)
                 .record(Duration.ofNanos((long) (s * 1e9)));
+    }
+
+    /** A learned-IP sweep's result, on the datapath thread. */
+    void learnedSwept(LearnedSweeper.Result r) {
+        learned = r.livePerCgroup();
+        learnedExpired().increment(r.deleted());
+    }
+
+    private Counter learnedExpired() {
+        return Counter.builder(FQDN_LEARNED_EXPIRED)
+                .description("Learned addresses deleted by the sweep: expired, or their workload is no longer policed")
+                .register(registry);
     }
 
     void reconcileFailed() {

@@ -13,7 +13,8 @@ import java.util.Set;
 /**
  * Applies the difference between the desired state and what the kernel holds. Order keeps workloads policed at
  * every moment: rules of a slot are written before a cgroup is bound to it; a cgroup is unbound before its slot's
- * rules are removed; a changed slot is rewritten by difference (upserts before deletes).
+ * rules are removed; a changed slot is rewritten by difference (upserts before deletes). Addresses a cgroup learned
+ * under its policy are deleted before it is unbound or bound to another policy, so they never outlive that policy.
  */
 public final class Reconciler {
     private final EgretDatapath datapath;
@@ -28,6 +29,16 @@ public final class Reconciler {
     public synchronized int apply(DesiredState desired) {
         int changes = 0;
         Map<Long, WorkloadEntry> current = datapath.workloads();
+        Set<Long> leaving = new HashSet<>();
+        current.forEach((cgid, entry) -> {
+            WorkloadEntry next = desired.bindings().get(cgid);
+            if (next == null || next.slot() != entry.slot()) {
+                leaving.add(cgid);
+            }
+        });
+        if (!leaving.isEmpty()) {
+            datapath.forgetLearned(leaving);
+        }
         for (Map.Entry<Integer, CompiledPolicy> e : desired.policies().entrySet()) {
             if (!Objects.equals(applied.get(e.getKey()), e.getValue())) {
                 datapath.applyPolicy(e.getValue());

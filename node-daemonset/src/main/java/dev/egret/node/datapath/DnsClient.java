@@ -6,13 +6,17 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 
 /**
- * The sender of a redirected DNS query, as the kernel recorded it ({@code struct egret_dns_orig}).
+ * The sender of a redirected DNS query, as the kernel recorded it ({@code struct egret_dns_orig}) when the query was
+ * sent, so it holds even when the agent cannot see the sender's {@code /proc} (another PID namespace, or it exited).
  *
+ * @param cgroupId the bound cgroup: the policed workload (the sender's cgroup or its policed ancestor)
+ * @param command  the sending task's command ({@code comm}, at most 15 characters), or null when empty
  * @param resolver the resolver the client asked (the proxy answers in its name)
  */
-public record DnsClient(long cgroupId, int pid, InetAddress resolver, int resolverPort) {
+public record DnsClient(long cgroupId, int pid, String command, InetAddress resolver, int resolverPort) {
 
     static DnsClient decode(byte[] v) {
         ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.nativeOrder());
@@ -21,8 +25,13 @@ public record DnsClient(long cgroupId, int pid, InetAddress resolver, int resolv
         byte[] addr = new byte[16];
         b.get(KernelContract.DNS_ORIG_ADDR, addr);
         int port = Short.toUnsignedInt(ByteBuffer.wrap(v, KernelContract.DNS_ORIG_PORT, 2).order(ByteOrder.BIG_ENDIAN).getShort());
+        int len = 0;
+        while (len < KernelContract.COMM_LEN && v[KernelContract.DNS_ORIG_COMM + len] != 0) {
+            len++;
+        }
+        String command = len == 0 ? null : new String(v, KernelContract.DNS_ORIG_COMM, len, StandardCharsets.UTF_8);
         try {
-            return new DnsClient(cg, pid, Cidr.unmap(InetAddress.getByAddress(addr)), port);
+            return new DnsClient(cg, pid, command, Cidr.unmap(InetAddress.getByAddress(addr)), port);
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }

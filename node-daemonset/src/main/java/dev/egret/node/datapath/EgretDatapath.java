@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -54,7 +55,7 @@ public final class EgretDatapath implements AutoCloseable {
             throw new UncheckedIOException("cannot create pin directory " + config.pinDir(), e);
         }
         boolean adopted = true;
-        List<String> unavailable = new java.util.ArrayList<>();
+        List<String> unavailable = new ArrayList<>();
         Path objects = null;
         try {
             for (Programs.Program p : Programs.ALL) {
@@ -87,6 +88,7 @@ public final class EgretDatapath implements AutoCloseable {
             for (String m : Programs.MAPS) {
                 d.maps.put(m, BpfMap.openPinned(m, config.pinDir().resolve(m)));
             }
+            d.checkLayouts();
         } catch (RuntimeException e) {
             d.close();
             throw e;
@@ -111,6 +113,22 @@ public final class EgretDatapath implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Pinned maps made by an Egret with another contract cannot be adopted: say so rather than fail on a write. */
+    private void checkLayouts() {
+        Map<String, int[]> expected = Map.of(
+                KernelContract.MAP_LEARNED, new int[]{KernelContract.LEARNED_KEY_SIZE, KernelContract.LEARNED_SIZE},
+                KernelContract.MAP_DNS_SOCKS, new int[]{8, KernelContract.DNS_ORIG_SIZE},
+                KernelContract.MAP_DNS_CLIENTS, new int[]{KernelContract.DNS_CLIENT_KEY_SIZE, KernelContract.DNS_ORIG_SIZE});
+        expected.forEach((name, sizes) -> {
+            BpfMap m = maps.get(name);
+            if (m.keySize() != sizes[0] || m.valueSize() != sizes[1]) {
+                throw new IllegalStateException("pinned map " + name + " in " + config.pinDir() + " has key/value sizes "
+                        + m.keySize() + "/" + m.valueSize() + ", this Egret needs " + sizes[0] + "/" + sizes[1]
+                        + ": it was made by another version; remove the old datapath (egret node --uninstall) first");
+            }
+        });
     }
 
     static Path linkPin(Path pinDir, Programs.Program p) {
@@ -151,17 +169,11 @@ public final class EgretDatapath implements AutoCloseable {
         MapDiff.between(current, desired, k -> true).applyTo(m);
     }
 
-    /** Removes every rule and learned entry of a slot (after its workloads are unbound). */
+    /** Removes every rule of a slot (after its workloads are unbound). */
     public synchronized void removeSlot(int slot) {
         for (String m : List.of(KernelContract.MAP_ALLOW4, KernelContract.MAP_ALLOW6, KernelContract.MAP_DENY4,
                 KernelContract.MAP_DENY6)) {
             reconcile(m, Map.of(), slot);
-        }
-        BpfMap learned = maps.get(KernelContract.MAP_LEARNED);
-        for (byte[] k : learned.keys()) {
-            if (ByteBuffer.wrap(k).order(ByteOrder.nativeOrder()).getInt() == slot) {
-                learned.delete(k);
-            }
         }
     }
 
@@ -207,34 +219,44 @@ public final class EgretDatapath implements AutoCloseable {
                 .orElse(Counters.ZERO);
     }
 
-    /** Allows an address for a slot until its deadline; a full map throws (the caller must not release the answer). */
+    /**
+     * Allows an address for a workload (its bound cgroup) until its deadline; a full map throws a
+     * {@link BpfException} whose {@link BpfException#isMapFull()} is true (the caller must not release the answer).
+     */
     public void learn(LearnedIp ip) {
         maps.get(KernelContract.MAP_LEARNED).put(ip.key(), ip.value());
     }
 
-    /** The learned entry of an address for a slot, if any (expired ones included until they are swept). */
-    public Optional<LearnedIp> learned(int slot, java.net.InetAddress address) {
-        LearnedIp probe = new LearnedIp(slot, address, 0, new RuleValue(new TreeSet<>()));
-        return maps.get(KernelContract.MAP_LEARNED).get(probe.key()).map(v -> LearnedIp.decode(slot, address, v));
+    /** The learned entry of an address for a workload, if any (expired ones included until they are swept). */
+    public Optional<LearnedIp> learned(long cgroupId, InetAddress address) {
+        return maps.get(KernelContract.MAP_LEARNED).get(LearnedIp.key(cgroupId, address))
+                .map(v -> LearnedIp.decode(cgroupId, address, v));
     }
 
-    /** How many learned addresses each slot holds (expired ones included until they are swept). */
-    public Map<Integer, Long> learnedPerSlot() {
-        Map<Integer, Long> out = new HashMap<>();
-        for (byte[] k : maps.get(KernelContract.MAP_LEARNED).keys()) {
-            out.merge(ByteBuffer.wrap(k).order(ByteOrder.nativeOrder()).getInt(), 1L, Long::sum);
-        }
+    /** Every learned entry (expired ones included until they are swept); a read, fine on any thread. */
+    public List<LearnedIp> learnedEntries() {
+        List<LearnedIp> out = new ArrayList<>();
+        maps.get(KernelContract.MAP_LEARNED).entries().forEach((k, v) -> out.add(LearnedIp.decode(k.bytes(), v)));
         return out;
     }
 
-    public void forget(LearnedIp ip) {
-        maps.get(KernelContract.MAP_LEARNED).delete(ip.key());
+    /** Deletes one learned entry; true when it was there. */
+    public boolean forget(LearnedIp ip) {
+        return maps.get(KernelContract.MAP_LEARNED).delete(ip.key());
     }
 
-    /**
-     * Sends every policed workload's DNS (UDP and TCP port 53, any resolver, both families) to a proxy listening on
-     * 127.0.0.1 and ::1 at {@code port}; 0 turns the redirect off (DNS is then policed like other traffic).
-     */
+    /** Deletes every learned entry of these cgroups (unbound, or bound to another policy); returns how many. */
+    public int forgetLearned(Set<Long> cgroupIds) {
+        BpfMap learned = maps.get(KernelContract.MAP_LEARNED);
+        int n = 0;
+        for (byte[] k : learned.keys()) {
+            if (cgroupIds.contains(ByteBuffer.wrap(k).order(ByteOrder.nativeOrder()).getLong()) && learned.delete(k)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Sends policed workloads' DNS to the proxy on the node's loopback at {@code port} (0: no proxy, DNS is policed). */
     public void redirectDns(int port) {
         redirectDns(port, List.of());

@@ -2,7 +2,7 @@ package dev.egret.node.datapath;
 
 /**
  * The Java side of {@code bpf/include/egret.h}: constants, struct sizes and field offsets.
- * {@code KernelContractTest} checks every size and offset here against the compiled objects' BTF.
+ * {@code KernelContractIT} checks every size and offset here against the compiled objects' BTF.
  */
 public final class KernelContract {
     private KernelContract() {
@@ -57,7 +57,8 @@ public final class KernelContract {
     public static final int LPM6_KEY_SIZE = 24;
 
     // struct egret_learned_key / egret_learned
-    public static final int LEARNED_KEY_SIZE = 20;
+    public static final int LEARNED_KEY_SIZE = 24;
+    public static final int LEARNED_KEY_ADDR = 8;
     public static final int LEARNED_SIZE = 8 + RULE_SIZE + 4; // u64 alignment pads the tail
     public static final int LEARNED_PORTS = 8;
 
@@ -86,11 +87,12 @@ public final class KernelContract {
     public static final int DNS_CONFIG_POD_IP4 = 24;
     public static final int DNS_CONFIG_POD_IP6 = 28;
     public static final int DNS_CONFIG_HOST_NETNS = 48;
-    public static final int DNS_ORIG_SIZE = 40;
+    public static final int DNS_ORIG_SIZE = 56;
     public static final int DNS_ORIG_PID = 8;
     public static final int DNS_ORIG_FAMILY = 12;
     public static final int DNS_ORIG_ADDR = 16;
     public static final int DNS_ORIG_PORT = 32;
+    public static final int DNS_ORIG_COMM = 40;
     public static final int DNS_CLIENT_KEY_SIZE = 20;
     public static final int DNS_CLIENT_KEY_ADDR = 4;
 

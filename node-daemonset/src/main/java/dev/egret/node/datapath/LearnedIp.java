@@ -1,16 +1,26 @@
 package dev.egret.node.datapath;
 
+import dev.egret.policy.Cidr;
+
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** A learned-IP entry: an address the DNS proxy allowed for one slot until a CLOCK_MONOTONIC deadline. */
-public record LearnedIp(int slot, InetAddress address, long expiresNanos, RuleValue ports) {
+/**
+ * A learned-IP entry: an address the DNS proxy allowed for one workload (the bound cgroup whose process resolved an
+ * allowed name) until a CLOCK_MONOTONIC deadline.
+ */
+public record LearnedIp(long cgroupId, InetAddress address, long expiresNanos, RuleValue ports) {
 
     public byte[] key() {
+        return key(cgroupId, address);
+    }
+
+    static byte[] key(long cgroupId, InetAddress address) {
         ByteBuffer b = ByteBuffer.allocate(KernelContract.LEARNED_KEY_SIZE).order(ByteOrder.nativeOrder());
-        b.putInt(slot);
-        b.put(mapped(address));
+        b.putLong(cgroupId);
+        b.put(KernelContract.LEARNED_KEY_ADDR, mapped(address));
         return b.array();
     }
 
@@ -21,10 +31,26 @@ public record LearnedIp(int slot, InetAddress address, long expiresNanos, RuleVa
         return b.array();
     }
 
-    static LearnedIp decode(int slot, InetAddress address, byte[] value) {
+    /** True when the kernel no longer allows it at monotonic time {@code nowNanos} (it checks {@code expires > now}). */
+    public boolean expiredAt(long nowNanos) {
+        return expiresNanos <= nowNanos;
+    }
+
+    static LearnedIp decode(byte[] key, byte[] value) {
+        ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.nativeOrder());
+        byte[] addr = new byte[16];
+        k.get(KernelContract.LEARNED_KEY_ADDR, addr);
+        try {
+            return decode(k.getLong(0), Cidr.unmap(InetAddress.getByAddress(addr)), value);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static LearnedIp decode(long cgroupId, InetAddress address, byte[] value) {
         ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
         long expires = b.getLong();
-        return new LearnedIp(slot, address, expires, RuleValue.decode(b));
+        return new LearnedIp(cgroupId, address, expires, RuleValue.decode(b));
     }
 
     /** IPv4 as {@code ::ffff:a.b.c.d}, IPv6 as is. */

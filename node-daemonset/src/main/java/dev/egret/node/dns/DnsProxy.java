@@ -1,8 +1,10 @@
 package dev.egret.node.dns;
 
+import dev.egret.libbpf.BpfException;
 import dev.egret.node.datapath.DnsClient;
 import dev.egret.node.datapath.EgretDatapath;
 import dev.egret.node.datapath.LearnedIp;
+import dev.egret.node.datapath.LearnedSweeper;
 import dev.egret.node.datapath.RuleValue;
 import dev.egret.policy.Cidr;
 import dev.egret.policy.DeniedResponse;
@@ -43,7 +45,7 @@ import java.util.function.Consumer;
 /**
  * The node's DNS proxy: receives every redirected query of policed workloads (UDP and TCP, on 127.0.0.1 and ::1),
  * learns from the kernel who asked, decides the name with that workload's policy, forwards allowed queries, writes
- * the answer's addresses to the learned-IP map and only then releases the answer. Upstream answers are relayed as
+ * the answer's addresses to the learned-IP map for that workload alone and only then releases the answer. Upstream answers are relayed as
  * received with only the ID rewritten, and only when they answer the very question asked. Malformed input is
  * counted and dropped. I/O only: decisions are {@link NameDecider}'s, map writes run on the datapath's owner thread.
  */
@@ -95,9 +97,11 @@ public final class DnsProxy implements AutoCloseable {
     private record Relayed(byte[] wire, AnswerAddresses.Result result) {
     }
 
-    public DnsProxy(Vertx vertx, EgretDatapath datapath, WorkloadPolicies policies, DnsProxyConfig config,
-                    Consumer<DnsQueryEvent> events, ExecutorService datapathWriter, DnsMetrics metrics) {
-        this(vertx, DnsDatapath.of(datapath), policies, config, events, datapathWriter, metrics);
+    /** @param sweeper frees the learned map when a learn finds it full (its deletes run on {@code datapathWriter}) */
+    public DnsProxy(Vertx vertx, EgretDatapath datapath, LearnedSweeper sweeper, WorkloadPolicies policies,
+                    DnsProxyConfig config, Consumer<DnsQueryEvent> events, ExecutorService datapathWriter,
+                    DnsMetrics metrics) {
+        this(vertx, DnsDatapath.of(datapath, sweeper), policies, config, events, datapathWriter, metrics);
     }
 
     public DnsProxy(Vertx vertx, DnsDatapath datapath, WorkloadPolicies policies, DnsProxyConfig config,
@@ -258,7 +262,7 @@ public final class DnsProxy implements AutoCloseable {
         WorkloadPolicies.Bound b = bound.get();
         DnsClient c = client.get();
         String name = q.nameText();
-        Asked asked = new Asked(b, c, ProcessNames.comm(c.pid()), name, q.typeText(), proto == TCP ? "tcp" : "udp");
+        Asked asked = new Asked(b, c, name, q.typeText(), proto == TCP ? "tcp" : "udp");
         NameDecision d = deciders.forPolicy(b.policy()).decide(name);
         if (d.verdict() == Verdict.DENY) {
             metrics.query(b.workload(), d.verdict());
@@ -285,15 +289,17 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     /** Who asked what, for the event. */
-    private record Asked(WorkloadPolicies.Bound bound, DnsClient client, String command, String name, String type,
-                         String protocol) {
+    private record Asked(WorkloadPolicies.Bound bound, DnsClient client, String name, String type, String protocol) {
         DnsQueryEvent event(NameDecision d, List<InetAddress> learned) {
             return new DnsQueryEvent(Instant.now(), bound.workload(), bound.policy().name(), client.cgroupId(),
-                    client.pid(), command, name, type, protocol, d.verdict(), d.rule(), d.reason(), learned);
+                    client.pid(), client.command(), name, type, protocol, d.verdict(), d.rule(), d.reason(), learned);
         }
     }
 
-    /** Writes the answer's addresses to the kernel (on the datapath thread), then releases the answer. */
+    /**
+     * Writes the answer's addresses to the kernel, for the asking workload only (on the datapath thread), then
+     * releases the answer. A full map is swept of entries nobody can use and the write tried once more.
+     */
     private Future<byte[]> learn(Context ctx, Asked asked, NameDecision d, Relayed relayed, DnsQuery q) {
         List<AnswerAddresses.Learned> addrs = relayed.result().addresses();
         byte[] answer = Responses.withId(relayed.wire(), q.id());
@@ -309,37 +315,57 @@ public final class DnsProxy implements AutoCloseable {
                 metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
             }
         });
-        int slot = asked.bound().slot();
-        DnsSettings dns = asked.bound().policy().spec().dns();
-        long graceNanos = config.grace().toNanos();
-        writer.execute(() -> {
-            byte[] out = answer;
-            try {
-                long now = System.nanoTime(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
-                RuleValue ports = new RuleValue(new TreeSet<>(d.ports()));
-                for (AnswerAddresses.Learned l : addrs) {
-                    long expires = now + TimeUnit.SECONDS.toNanos(dns.clampTtl(l.ttlSeconds())) + graceNanos;
-                    LearnedIp fresh = new LearnedIp(slot, l.address(), expires, ports);
-                    datapath.learn(LearnedMerge.merge(datapath.learned(slot, l.address()), fresh, now));
-                }
-            } catch (RuntimeException e) {
-                metrics.error("datapath_full");
-                out = Responses.servfail(q, "egret: cannot allow the answer's addresses: " + e.getMessage());
+        Consumer<byte[]> finish = result -> ctx.runOnContext(v -> {
+            if (released.future().isComplete()) {
+                return; // the wait timed out: SERVFAIL went out already
             }
-            byte[] result = out;
-            ctx.runOnContext(v -> {
-                if (released.future().isComplete()) {
-                    return; // the wait timed out: SERVFAIL went out already
+            vertx.cancelTimer(timer);
+            metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
+            // the event first, so its listeners know the names before the client can connect to the addresses
+            release(asked, d, result == answer ? addrs.stream().map(AnswerAddresses.Learned::address).toList()
+                    : List.of());
+            released.complete(result);
+        });
+        Consumer<RuntimeException> failed = e -> {
+            metrics.error("datapath_full");
+            finish.accept(Responses.servfail(q, "egret: cannot allow the answer's addresses: " + e.getMessage()));
+        };
+        Runnable write = () -> write(asked, d, addrs);
+        writer.execute(() -> {
+            try {
+                write.run();
+                finish.accept(answer);
+            } catch (BpfException e) {
+                if (!e.isMapFull()) {
+                    failed.accept(e);
+                    return;
                 }
-                vertx.cancelTimer(timer);
-                metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
-                // the event first, so its listeners know the names before the client can connect to the addresses
-                release(asked, d, result == answer ? addrs.stream().map(AnswerAddresses.Learned::address).toList()
-                        : List.of());
-                released.complete(result);
-            });
+                datapath.makeRoom().whenComplete((swept, err) -> writer.execute(() -> {
+                    try {
+                        write.run();
+                        finish.accept(answer);
+                    } catch (RuntimeException again) {
+                        failed.accept(again);
+                    }
+                }));
+            } catch (RuntimeException e) {
+                failed.accept(e);
+            }
         });
         return released.future();
+    }
+
+    /** On the writer thread: each address, merged with what the workload already has for it. */
+    private void write(Asked asked, NameDecision d, List<AnswerAddresses.Learned> addrs) {
+        long cgroupId = asked.client().cgroupId();
+        DnsSettings dns = asked.bound().policy().spec().dns();
+        long now = System.nanoTime(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
+        RuleValue ports = new RuleValue(new TreeSet<>(d.ports()));
+        for (AnswerAddresses.Learned l : addrs) {
+            long expires = now + TimeUnit.SECONDS.toNanos(dns.clampTtl(l.ttlSeconds())) + config.grace().toNanos();
+            LearnedIp fresh = new LearnedIp(cgroupId, l.address(), expires, ports);
+            datapath.learn(LearnedMerge.merge(datapath.learned(cgroupId, l.address()), fresh, now));
+        }
     }
 
     private void release(Asked asked, NameDecision d, List<InetAddress> learned) {

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * One DNS query as the proxy saw and decided it; in the same stream as connect events.
  *
- * @param command  the asking process's name ({@code /proc/<pid>/comm} when the query arrived), or null
+ * @param command  the asking task's command ({@code comm}), as the kernel recorded it when the query was sent, or null
  * @param protocol {@code udp} or {@code tcp}: how the workload asked
  * @param learned  the answer's addresses that were allowed for the workload (empty when none were)
  */

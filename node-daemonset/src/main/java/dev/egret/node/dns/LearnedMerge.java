@@ -26,6 +26,6 @@ public final class LearnedMerge {
         ports.addAll(old.ports().ranges());
         RuleValue union = ports.contains(PortRange.ALL) || ports.size() <= KernelContract.MAX_PORT_RANGES
                 ? new RuleValue(ports) : fresh.ports(); // too many ranges for the kernel: the newest answer's ports win
-        return new LearnedIp(fresh.slot(), fresh.address(), Math.max(old.expiresNanos(), fresh.expiresNanos()), union);
+        return new LearnedIp(fresh.cgroupId(), fresh.address(), Math.max(old.expiresNanos(), fresh.expiresNanos()), union);
     }
 }

@@ -99,7 +99,7 @@ public final class RunCommand {
             err.println("egret: note: no DNS upstream (--dns-upstream or resolv.conf): DNS is policed like other traffic");
             return null;
         }
-        return RunDns.start(datapath, policy, name, cgroup.id(), SLOT, ups, options.dnsGrace(), this::onDns);
+        return RunDns.start(datapath, policy, name, cgroup.id(), ups, options.dnsGrace(), this::onDns);
     }
 
     private final List<dev.egret.node.dns.DnsQueryEvent> dnsEvents = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -69,14 +69,21 @@ class NodeAgentIT {
     private Path lastLog;
 
     private Process startNode(String... extraProps) throws IOException {
+        return startNode(List.of(), extraProps);
+    }
+
+    /** @param prefix what the agent runs under, e.g. {@code unshare} */
+    private Process startNode(List<String> prefix, String... extraProps) throws IOException {
         Path log = tmp.resolve("node-" + System.nanoTime() + ".log");
         lastLog = log;
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "-Dquarkus.http.port=" + port,
                 "-Degret.node.state-dir=" + tmp.resolve("state"), "-Degret.node.policy-dir=" + tmp.resolve("policies"),
                 "-Degret.node.pin-dir=" + env.pinDir.resolve("node"),
                 "-Degret.node.attach-cgroup=" + env.mounts.v2Root().resolve(env.parent),
-                "-Degret.node.reconcile-interval=200ms", "-Degret.node.dns-upstreams=" + dns.upstream()));
+                "-Degret.node.reconcile-interval=200ms", "-Degret.node.learned-sweep-interval=300ms",
+                "-Degret.node.dns-upstreams=" + dns.upstream()));
         cmd.addAll(List.of(extraProps));
         cmd.addAll(List.of("-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -155,8 +162,8 @@ class NodeAgentIT {
         assertEquals(List.of("127.0.0.3", "status: REFUSED"), dig);
         String dnsMetrics = get("/q/metrics").body();
         assertTrue(dnsMetrics.lines().anyMatch(l -> l.startsWith("egret_dns_queries_total") && l.contains("verdict=\"deny\"")), dnsMetrics);
-        awaitTrue(() -> get("/q/metrics").body().lines().anyMatch(l -> l.startsWith("egret_fqdn_learned_ips{workload=\"deploy\"} 1.0")),
-                "learned address counted after the next reconcile");
+        awaitTrue(() -> get("/q/metrics").body().lines().anyMatch(l -> l.equals("egret_fqdn_learned_ips{workload=\""
+                + env.parent + "/deploy-1\"} 1.0")), "learned address counted by the next sweep");
         assertTrue(dnsMetrics.contains("egret_dns_datapath_wait_seconds_bucket"), dnsMetrics);
 
         // a policy edit is applied by difference
@@ -175,6 +182,51 @@ class NodeAgentIT {
         startNode();
         awaitTrue(() -> probe(deploy).equals(List.of("ok", "EPERM")), "restarted agent reconciles");
         assertEquals(200, get("/q/health/live").statusCode());
+    }
+
+    /**
+     * Two workloads under one policy: an address workload A learned through an allowed name, by a real query through
+     * the agent's proxy, is refused to workload B until B resolves the name itself; each counts its own. The agent
+     * runs in a PID namespace of its own, as in the DaemonSet (hostPID false), so it cannot see the clients' /proc:
+     * DNS events still name the asking command, as the kernel recorded it.
+     */
+    @Test
+    void anAddressLearnedByOneWorkloadIsRefusedToAnotherUnderTheSamePolicyUntilItResolvesItself() throws Exception {
+        writePolicy("127.0.0.1");
+        startNode(List.of("unshare", "--pid", "--fork", "--kill-child", "--mount-proc"));
+        ProcessHandle agent = node.toHandle().children().findFirst().orElseThrow();
+        assertFalse(Files.readSymbolicLink(Path.of("/proc/self/ns/pid"))
+                .equals(Files.readSymbolicLink(Path.of("/proc/" + agent.pid() + "/ns/pid"))), "the agent has its own PIDs");
+        WorkloadCgroup a = env.workload("deploy-a", CgroupLimits.NONE);
+        cgroups.add(a);
+        WorkloadCgroup b = env.workload("deploy-b", CgroupLimits.NONE);
+        cgroups.add(b);
+        String p = Integer.toString(server.port());
+        awaitTrue(() -> InCgroup.probe(a, false, "tcp", "127.0.0.3", p).equals(List.of("EPERM"))
+                && InCgroup.probe(b, false, "tcp", "127.0.0.3", p).equals(List.of("EPERM")), "both policed");
+
+        String dig = "dig +short +tries=1 +time=2 @192.0.2.53 allowed.test";
+        assertEquals(List.of("127.0.0.3"), InCgroup.run(a, List.of("sh", "-c", dig)));
+        assertEquals(List.of("ok"), InCgroup.probe(a, false, "tcp", "127.0.0.3", p), "A resolved it");
+        assertEquals(List.of("EPERM"), InCgroup.probe(b, false, "tcp", "127.0.0.3", p), "B did not, same policy");
+        awaitTrue(() -> learnedIps(a) == 1 && learnedIps(b) == 0, "A's address counted for A only");
+
+        assertEquals(List.of("127.0.0.3"), InCgroup.run(b, List.of("sh", "-c", dig)));
+        assertEquals(List.of("ok"), InCgroup.probe(b, false, "tcp", "127.0.0.3", p), "B resolved it itself");
+        awaitTrue(() -> learnedIps(a) == 1 && learnedIps(b) == 1, "each workload counts its own");
+
+        assertEquals(List.of("status: REFUSED"), InCgroup.run(b, List.of("sh", "-c",
+                "dig +tries=1 +time=2 @192.0.2.53 denied.test | grep -o 'status: [A-Z]*'")));
+        awaitTrue(() -> Files.readAllLines(lastLog).stream().anyMatch(l -> l.contains("\"type\":\"dns\"")
+                && l.contains("\"name\":\"denied.test\"") && l.contains("\"workload\":\"" + env.parent + "/deploy-b\"")
+                && l.contains("\"command\":\"dig\"")), "the denied query's event names dig; log: " + lastLog);
+    }
+
+    /** The agent's {@code egret_fqdn_learned_ips} of a workload, -1 when it has none. */
+    private double learnedIps(WorkloadCgroup cg) throws Exception {
+        String series = "egret_fqdn_learned_ips{workload=\"" + env.parent + "/" + cg.path().getFileName() + "\"} ";
+        return get("/q/metrics").body().lines().filter(l -> l.startsWith(series))
+                .mapToDouble(l -> Double.parseDouble(l.substring(series.length()))).findFirst().orElse(-1);
     }
 
     /** "n=COUNT mean=MS max=MS" of a Prometheus timer. */
@@ -197,7 +249,7 @@ class NodeAgentIT {
 
     /**
      * Two policies on one node: an address learned through one workload's allowed name is allowed for that
-     * workload's policy only. With the agent stopped, policed DNS goes to the (fixed, dead) proxy port and fails; it
+     * workload only. With the agent stopped, policed DNS goes to the (fixed, dead) proxy port and fails; it
      * never reaches the resolver, although the policy would even allow the resolver's address on port 53. A
      * restarted agent binds the same port and DNS works again.
      */

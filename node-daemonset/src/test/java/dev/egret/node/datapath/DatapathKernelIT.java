@@ -159,13 +159,37 @@ class DatapathKernelIT {
         EgretDatapath d = open();
         enforce(d, policy("  egress: []\n"));
         String p = Integer.toString(s.port());
-        d.learn(new LearnedIp(7, InetAddress.getByName("127.0.0.3"), System.nanoTime() + 3_000_000_000L,
+        d.learn(new LearnedIp(wl.id(), InetAddress.getByName("127.0.0.3"), System.nanoTime() + 3_000_000_000L,
                 new RuleValue(new java.util.TreeSet<>(List.of(new PortRange(s.port(), s.port(), KernelContract.PROTO_TCP))))));
         assertEquals(List.of("ok", "EPERM", "EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.3", p,
                 "tcp", "127.0.0.4", p, "udpc", "127.0.0.3", p));
-        d.learn(new LearnedIp(7, InetAddress.getByName("127.0.0.3"), System.nanoTime() - 1,
+        d.learn(new LearnedIp(wl.id(), InetAddress.getByName("127.0.0.3"), System.nanoTime() - 1,
                 new RuleValue(new java.util.TreeSet<>(List.of(PortRange.ALL)))));
         assertEquals(List.of("EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.3", p));
+    }
+
+    /**
+     * Two workloads under one policy (slot): an address learned for one is not allowed for the other, which has its
+     * own entry or none. The nested cgroup is bound itself, so its tasks are judged as that workload, not its parent.
+     */
+    @Test
+    void aLearnedIpIsAllowedOnlyForTheWorkloadThatLearnedIt() throws Exception {
+        Servers s = server("0.0.0.0");
+        EgretDatapath d = open();
+        enforce(d, policy("  egress: []\n"));
+        WorkloadCgroup other = WorkloadCgroup.create(env.mounts, env.parent + "/wl", "other", CgroupLimits.NONE);
+        closing.add(other);
+        d.bindWorkload(other.id(), new WorkloadEntry(7, false, false, false));
+        closing.add(() -> d.unbindWorkload(other.id()));
+        String p = Integer.toString(s.port());
+        RuleValue all = new RuleValue(new java.util.TreeSet<>(List.of(PortRange.ALL)));
+        InetAddress ip = InetAddress.getByName("127.0.0.3");
+        d.learn(new LearnedIp(wl.id(), ip, System.nanoTime() + 60_000_000_000L, all));
+        assertEquals(List.of("ok"), InCgroup.probe(wl, false, "tcp", "127.0.0.3", p));
+        assertEquals(List.of("EPERM"), InCgroup.probe(other, false, "tcp", "127.0.0.3", p), "learned by the other workload");
+        d.learn(new LearnedIp(other.id(), ip, System.nanoTime() + 60_000_000_000L, all));
+        assertEquals(List.of("ok"), InCgroup.probe(other, false, "tcp", "127.0.0.3", p), "learned by itself now");
+        assertEquals(2, d.learnedEntries().size());
     }
 
     @Test

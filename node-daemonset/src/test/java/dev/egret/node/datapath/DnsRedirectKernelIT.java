@@ -22,8 +22,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The DNS redirect hooks with a stand-in proxy: a policed workload's queries to any resolver, UDP (connected and
@@ -36,6 +41,8 @@ class DnsRedirectKernelIT {
     private EgretDatapath datapath;
     private final List<AutoCloseable> closing = new ArrayList<>();
     private int proxyPort;
+    /** Queries the stand-in proxy left for the test to attribute: family, client address, client port. */
+    private final BlockingQueue<Object[]> late = new LinkedBlockingQueue<>();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -87,12 +94,13 @@ class DnsRedirectKernelIT {
     private String who(int family, int proto, InetAddress from, int port) {
         Optional<DnsClient> c = datapath.dnsClient(family, proto, from, port);
         return c.map(x -> (x.cgroupId() == wl.id() ? "mine" : "cg" + x.cgroupId()) + "/" + x.resolver().getHostAddress()
-                + "/" + (x.pid() > 0 ? "pid" : "nopid")).orElse("unknown");
+                + "/" + (x.pid() > 0 ? "pid" : "nopid") + "/" + x.command()).orElse("unknown");
     }
 
-    /** "CGROUPID PID" of the query's sender, as the kernel recorded it. */
+    /** "CGROUPID PID COMMAND" of the query's sender, as the kernel recorded it. */
     private String ids(int family, int proto, InetAddress from, int port) {
-        return datapath.dnsClient(family, proto, from, port).map(x -> x.cgroupId() + " " + x.pid()).orElse("unknown");
+        return datapath.dnsClient(family, proto, from, port).map(x -> x.cgroupId() + " " + x.pid() + " " + x.command())
+                .orElse("unknown");
     }
 
     private void udp(DatagramSocket s, int family) {
@@ -102,6 +110,10 @@ class DnsRedirectKernelIT {
                 try {
                     DatagramPacket p = new DatagramPacket(buf, buf.length);
                     s.receive(p);
+                    if (p.getLength() > 0 && buf[0] == 'l') { // looked up later, by the test
+                        late.add(new Object[]{family, p.getAddress(), p.getPort()});
+                        continue;
+                    }
                     byte[] answer = (p.getLength() > 0 && buf[0] == 'x' ? ids(family, 17, p.getAddress(), p.getPort())
                             : who(family, 17, p.getAddress(), p.getPort())).getBytes(StandardCharsets.UTF_8);
                     s.send(new DatagramPacket(answer, answer.length, p.getSocketAddress()));
@@ -162,13 +174,30 @@ class DnsRedirectKernelIT {
         datapath.redirectDns(proxyPort);
         List<String> out = InCgroup.run(wl, List.of("python3", "-c", CLIENT));
         assertEquals(List.of(
-                "udp4 192.0.2.53 53 mine/192.0.2.53/pid",
-                "udp4c 192.0.2.53 mine/192.0.2.53/pid",
-                "tcp4 192.0.2.53 mine/192.0.2.53/pid",
-                "udp6 2001:db8::53 53 mine/2001:db8:0:0:0:0:0:53/pid",
-                "tcp6 2001:db8::53 mine/2001:db8:0:0:0:0:0:53/pid",
-                "mapped ::ffff:192.0.2.54 53 mine/192.0.2.54/pid",
+                "udp4 192.0.2.53 53 mine/192.0.2.53/pid/python3",
+                "udp4c 192.0.2.53 mine/192.0.2.53/pid/python3",
+                "tcp4 192.0.2.53 mine/192.0.2.53/pid/python3",
+                "udp6 2001:db8::53 53 mine/2001:db8:0:0:0:0:0:53/pid/python3",
+                "tcp6 2001:db8::53 mine/2001:db8:0:0:0:0:0:53/pid/python3",
+                "mapped ::ffff:192.0.2.54 53 mine/192.0.2.54/pid/python3",
                 "other EPERM"), out);
+    }
+
+    /**
+     * The kernel records the asking command when the query is sent, so it is known after the client is gone (and
+     * to an agent that cannot see the client's /proc at all, like the DaemonSet without hostPID).
+     */
+    @Test
+    void theAskingCommandIsRecordedWhenTheQueryIsSentAndOutlivesTheClient() throws Exception {
+        datapath.redirectDns(proxyPort);
+        InCgroup.run(wl, List.of("python3", "-c",
+                "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'l', ('192.0.2.53', 53))"));
+        Object[] q = late.poll(5, TimeUnit.SECONDS);
+        assertNotNull(q, "the query reached the proxy");
+        DnsClient c = datapath.dnsClient((int) q[0], 17, (InetAddress) q[1], (int) q[2]).orElseThrow();
+        assertTrue(ProcessHandle.of(c.pid()).isEmpty(), "the client exited before the proxy looked it up");
+        assertEquals("python3", c.command());
+        assertEquals(wl.id(), c.cgroupId());
     }
 
     @Test
@@ -200,17 +229,17 @@ class DnsRedirectKernelIT {
                 && !l.startsWith("show(\"mapped")).collect(java.util.stream.Collectors.joining("\n"));
         List<String> inPod = InCgroup.run(wl, List.of("ip", "netns", "exec", pod.namespace(), "python3", "-c", ipv4Only));
         assertEquals(List.of(
-                "udp4 192.0.2.53 53 mine/192.0.2.53/pid",
-                "udp4c 192.0.2.53 mine/192.0.2.53/pid",
-                "tcp4 192.0.2.53 mine/192.0.2.53/pid",
+                "udp4 192.0.2.53 53 mine/192.0.2.53/pid/python3",
+                "udp4c 192.0.2.53 mine/192.0.2.53/pid/python3",
+                "tcp4 192.0.2.53 mine/192.0.2.53/pid/python3",
                 "other EPERM"), inPod);
-        assertEquals("udp4 192.0.2.53 53 mine/192.0.2.53/pid", InCgroup.run(wl, List.of("python3", "-c", CLIENT)).get(0),
+        assertEquals("udp4 192.0.2.53 53 mine/192.0.2.53/pid/python3", InCgroup.run(wl, List.of("python3", "-c", CLIENT)).get(0),
                 "the node's own workloads still reach the proxy on loopback");
     }
 
     private static final String CONCURRENT = """
             import os, socket, sys
-            expected = sys.argv[1] + " " + str(os.getpid())
+            expected = sys.argv[1] + " " + str(os.getpid()) + " python3"
             ok = bad = 0
             for i in range(int(sys.argv[2])):
                 fam, host = [(socket.AF_INET, "192.0.2.53"), (socket.AF_INET6, "2001:db8::53")][i % 2]
@@ -230,7 +259,7 @@ class DnsRedirectKernelIT {
 
     /**
      * Six processes in two policed cgroups asking at once, UDP (connected and not) and TCP, both families: every query
-     * is attributed to its own cgroup and process.
+     * is attributed to its own cgroup, process and command.
      */
     @Test
     void attributionIsExactForConcurrentClientsInSeveralCgroups() throws Exception {

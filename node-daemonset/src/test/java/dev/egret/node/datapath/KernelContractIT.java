@@ -84,7 +84,8 @@ class KernelContractIT {
         assertEquals(4, offset("egret_lpm4_key", "slot"));
         assertEquals(8, offset("egret_lpm4_key", "addr"));
         assertEquals(8, offset("egret_lpm6_key", "addr"));
-        assertEquals(4, offset("egret_learned_key", "addr"));
+        assertEquals(0, offset("egret_learned_key", "cgroup_id"));
+        assertEquals(KernelContract.LEARNED_KEY_ADDR, offset("egret_learned_key", "addr"));
         assertEquals(KernelContract.EVENT_TS, offset("egret_event", "ts_ns"));
         assertEquals(KernelContract.EVENT_CGROUP, offset("egret_event", "cgroup_id"));
         assertEquals(KernelContract.EVENT_PID, offset("egret_event", "pid"));
@@ -107,6 +108,7 @@ class KernelContractIT {
         assertEquals(KernelContract.DNS_ORIG_FAMILY, offset("egret_dns_orig", "family"));
         assertEquals(KernelContract.DNS_ORIG_ADDR, offset("egret_dns_orig", "addr"));
         assertEquals(KernelContract.DNS_ORIG_PORT, offset("egret_dns_orig", "port"));
+        assertEquals(KernelContract.DNS_ORIG_COMM, offset("egret_dns_orig", "comm"));
         assertEquals(2, offset("egret_dns_client_key", "port"));
     }
 }
