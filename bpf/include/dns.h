@@ -6,6 +6,7 @@
 #ifndef EGRET_DNS_H
 #define EGRET_DNS_H
 
+#include <bpf/bpf_core_read.h>
 #include "decide.h"
 
 static __always_inline struct egret_dns_config *egret_dns_proxy(void)
@@ -31,6 +32,25 @@ static __always_inline int egret_is_dns(struct bpf_sock_addr *ctx)
 	       (ctx->protocol == IPPROTO_UDP || ctx->protocol == IPPROTO_TCP);
 }
 
+/* The fields of the kernel's task_struct read here; CO-RE finds their offsets in the running kernel's BTF. */
+struct task_struct {
+	struct task_struct *group_leader;
+	char comm[EGRET_COMM_LEN];
+} __attribute__((preserve_access_index));
+
+/*
+ * The command of the current process, as /proc/<pid>/comm shows it: the thread group leader's comm (a resolver
+ * often runs in a thread with a name of its own, e.g. dig's isc-net-0000). Falls back to the thread's own comm.
+ */
+static __always_inline void egret_process_comm(char *comm)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+
+	if (!leader || bpf_probe_read_kernel_str(comm, EGRET_COMM_LEN, &leader->comm) <= 0)
+		bpf_get_current_comm(comm, EGRET_COMM_LEN);
+}
+
 static __always_inline void egret_dns_remember(struct bpf_sock_addr *ctx, __u64 cgid, __u8 family, const __u8 *addr16)
 {
 	struct egret_dns_orig o = {};
@@ -38,7 +58,7 @@ static __always_inline void egret_dns_remember(struct bpf_sock_addr *ctx, __u64 
 
 	o.cgroup_id = cgid;
 	o.pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(o.comm, sizeof(o.comm));
+	egret_process_comm(o.comm);
 	o.family = family;
 	__builtin_memcpy(o.addr, addr16, 16);
 	o.port = (__u16)ctx->user_port;

@@ -145,7 +145,7 @@ struct egret_dns_orig {
 	__u8 addr[16];     /* the resolver the client asked; IPv4 as ::ffff:a.b.c.d */
 	__u16 port;        /* network order, 53 */
 	__u8 pad2[6];
-	char comm[EGRET_COMM_LEN]; /* the asking task's command when it sent, so the agent needs no /proc */
+	char comm[EGRET_COMM_LEN]; /* the asking process's command when it sent, so the agent needs no /proc */
 };
 
 /* The proxy's key for a query: the client socket's local port as it arrives on loopback. */

@@ -185,13 +185,19 @@ class DnsRedirectKernelIT {
 
     /**
      * The kernel records the asking command when the query is sent, so it is known after the client is gone (and
-     * to an agent that cannot see the client's /proc at all, like the DaemonSet without hostPID).
+     * to an agent that cannot see the client's /proc at all, like the DaemonSet without hostPID). It is the
+     * process's command, as /proc/PID/comm shows it, even when a thread with a name of its own sends the query.
      */
     @Test
     void theAskingCommandIsRecordedWhenTheQueryIsSentAndOutlivesTheClient() throws Exception {
         datapath.redirectDns(proxyPort);
-        InCgroup.run(wl, List.of("python3", "-c",
-                "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'l', ('192.0.2.53', 53))"));
+        InCgroup.run(wl, List.of("python3", "-c", """
+                import ctypes, socket, threading
+                def ask():
+                    ctypes.CDLL(None).prctl(15, b"resolver-thread", 0, 0, 0)  # PR_SET_NAME: this thread's comm
+                    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"l", ("192.0.2.53", 53))
+                t = threading.Thread(target=ask); t.start(); t.join()
+                """));
         Object[] q = late.poll(5, TimeUnit.SECONDS);
         assertNotNull(q, "the query reached the proxy");
         DnsClient c = datapath.dnsClient((int) q[0], 17, (InetAddress) q[1], (int) q[2]).orElseThrow();
