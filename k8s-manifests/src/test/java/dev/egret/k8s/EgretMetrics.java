@@ -21,7 +21,7 @@ public final class EgretMetrics {
             "egret_audit_journal_dropped_total",
             // exported by the node beyond the cluster-rollout issue's list
             "egret_policy_applied_resource_version", "egret_audit_journal_bytes", "egret_audit_delivered_total",
-            "egret_audit_receiver_reachable", "egret_audit_channel_lost_total");
+            "egret_audit_receiver_reachable", "egret_audit_channel_lost_total", "egret_fqdn_learned_expired_total");
 
     /** Node agent histograms (Micrometer timers): _bucket, _sum, _count and _max series. */
     public static final Set<String> NODE_HISTOGRAMS = Set.of(

@@ -177,8 +177,8 @@ public class NodeAgent {
     }
 
     private void onDnsEvent(DnsQueryEvent e) {
-        if (e.policy() != null && !e.learned().isEmpty()) {
-            learnedNames.learned(e.policy(), e.learned(), e.name());
+        if (!e.learned().isEmpty()) {
+            learnedNames.learned(e.cgroupId(), e.learned(), e.name());
         }
         if (e.verdict() != Verdict.ALLOW) {
             EVENTS.info(EventJson.line(e));
@@ -315,8 +315,7 @@ public class NodeAgent {
         if (e.verdict() != Verdict.ALLOW) {
             EVENTS.info(EventJson.line(e, time, workload, rule, reason));
         }
-        String name = policy == null || e.address() == null ? null
-                : learnedNames.nameOf(policy.name(), e.address()).orElse(null);
+        String name = e.address() == null ? null : learnedNames.nameOf(e.cgroupId(), e.address()).orElse(null);
         audit.publish(AuditEvents.connect(config.name(), e, time, workload, policy == null ? null : policy.name(),
                 name, rule, reason));
     }

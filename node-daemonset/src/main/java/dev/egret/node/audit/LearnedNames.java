@@ -7,12 +7,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Which DNS name each learned address came from, per policy, so a connect to a learned address is reported under
+ * Which DNS name each learned address came from, per workload (its bound cgroup), so a connect to a learned address is reported under
  * its name (the dependency map then shows {@code api.github.com:443}, not only an IP). Bounded: the least recently
  * used entries go first; it only names events, it never decides anything. Thread-safe.
  */
 public final class LearnedNames {
-    private record Key(String policy, InetAddress address) {
+    private record Key(long cgroupId, InetAddress address) {
     }
 
     private final Map<Key, String> names;
@@ -26,13 +26,13 @@ public final class LearnedNames {
         };
     }
 
-    public synchronized void learned(String policy, List<InetAddress> addresses, String name) {
+    public synchronized void learned(long cgroupId, List<InetAddress> addresses, String name) {
         for (InetAddress a : addresses) {
-            names.put(new Key(policy, a), name);
+            names.put(new Key(cgroupId, a), name);
         }
     }
 
-    public synchronized Optional<String> nameOf(String policy, InetAddress address) {
-        return Optional.ofNullable(names.get(new Key(policy, address)));
+    public synchronized Optional<String> nameOf(long cgroupId, InetAddress address) {
+        return Optional.ofNullable(names.get(new Key(cgroupId, address)));
     }
 }
