@@ -307,7 +307,7 @@ public class NodeAgent {
         DesiredState d = lastDesired;
         String workload = d == null ? "unknown" : d.workloads().getOrDefault(e.cgroupId(), "unknown");
         metrics.connection(workload, e.verdict().wireName(), e.protocolName());
-        EgressPolicy policy = d == null ? null : lastPolicies.get(d.slotNames().get(e.slot()));
+        EgressPolicy policy = d == null ? null : lastPolicies.get(d.slotNames().get(Reconciler.logical(e.slot())));
         Decision decision = policy == null ? null : EventJson.explain(policy, e);
         String rule = decision != null ? decision.rule() : e.reason().name().toLowerCase(Locale.ROOT).replace('_', '-');
         String reason = decision != null ? decision.reason() : e.reason().text();

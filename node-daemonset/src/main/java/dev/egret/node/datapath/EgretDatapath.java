@@ -159,14 +159,25 @@ public final class EgretDatapath implements AutoCloseable {
     }
 
     private void reconcile(String map, Map<BpfMap.Key, byte[]> desired, int slot) {
-        BpfMap m = maps.get(map);
+        MapDiff.between(entriesOf(map, slot), desired, k -> true).applyTo(maps.get(map));
+    }
+
+    private Map<BpfMap.Key, byte[]> entriesOf(String map, int slot) {
         Map<BpfMap.Key, byte[]> current = new HashMap<>();
-        m.entries().forEach((k, v) -> {
+        maps.get(map).entries().forEach((k, v) -> {
             if (LpmKeys.slotOf(k.bytes()) == slot) {
                 current.put(k, v);
             }
         });
-        MapDiff.between(current, desired, k -> true).applyTo(m);
+        return current;
+    }
+
+    /** True when the rule tries hold exactly {@code policy}'s entries for its slot. */
+    public synchronized boolean holds(CompiledPolicy policy) {
+        return MapDiff.between(entriesOf(KernelContract.MAP_ALLOW4, policy.slot()), policy.allow4(), k -> true).isEmpty()
+                && MapDiff.between(entriesOf(KernelContract.MAP_ALLOW6, policy.slot()), policy.allow6(), k -> true).isEmpty()
+                && MapDiff.between(entriesOf(KernelContract.MAP_DENY4, policy.slot()), policy.deny4(), k -> true).isEmpty()
+                && MapDiff.between(entriesOf(KernelContract.MAP_DENY6, policy.slot()), policy.deny6(), k -> true).isEmpty();
     }
 
     /** Removes every rule of a slot (after its workloads are unbound). */

@@ -26,6 +26,13 @@ public final class LpmKeys {
         return ByteBuffer.wrap(key, 4, 4).order(ByteOrder.BIG_ENDIAN).getInt();
     }
 
+    /** The same key in another slot. */
+    public static byte[] withSlot(byte[] key, int slot) {
+        byte[] out = key.clone();
+        ByteBuffer.wrap(out, 4, 4).order(ByteOrder.BIG_ENDIAN).putInt(slot);
+        return out;
+    }
+
     /** The CIDR a key stands for. */
     public static Cidr cidrOf(byte[] key) {
         int prefix = ByteBuffer.wrap(key, 0, 4).order(ByteOrder.nativeOrder()).getInt() - 32;
