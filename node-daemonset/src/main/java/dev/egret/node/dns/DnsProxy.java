@@ -273,7 +273,7 @@ public final class DnsProxy implements AutoCloseable {
         }
         Context ctx = vertx.getOrCreateContext();
         long started = System.nanoTime();
-        Future<Relayed> upstream = proto == TCP ? forwardTcp(q) : forwardUdp(q);
+        Future<Relayed> upstream = forward(q, proto);
         return upstream.compose(relayed -> {
             metrics.upstreamSeconds((System.nanoTime() - started) / 1e9);
             if (relayed.result().status() == AnswerAddresses.Status.UNPARSEABLE) {
@@ -373,25 +373,40 @@ public final class DnsProxy implements AutoCloseable {
         events.accept(asked.event(d, learned));
     }
 
-    private InetSocketAddress upstream() {
+    /**
+     * Asks the upstreams in turn; with more than one, a failed or silent one is followed by the next within the same
+     * overall timeout (half of it each), so one dead resolver costs a client neither an error nor its own timeout.
+     */
+    private Future<Relayed> forward(DnsQuery q, int proto) {
         List<InetSocketAddress> ups = config.upstreams();
-        return ups.get(Math.floorMod(nextUpstream.getAndIncrement(), ups.size()));
+        int attempts = Math.min(2, ups.size());
+        long each = Math.max(1, config.timeout().toMillis() / attempts);
+        int turn = nextUpstream.getAndIncrement();
+        InetSocketAddress primary = ups.get(Math.floorMod(turn, ups.size()));
+        Future<Relayed> first = proto == TCP ? forwardTcp(q, primary, each) : forwardUdp(q, primary, each);
+        if (attempts == 1) {
+            return first;
+        }
+        InetSocketAddress next = ups.get(Math.floorMod(turn + 1, ups.size()));
+        return first.recover(err -> {
+            metrics.error(err instanceof TimeoutException ? "upstream_timeout" : "upstream_error");
+            return proto == TCP ? forwardTcp(q, next, each) : forwardUdp(q, next, each);
+        });
     }
 
-    private Future<Relayed> forwardUdp(DnsQuery q) {
+    private Future<Relayed> forwardUdp(DnsQuery q, InetSocketAddress up, long timeoutMs) {
         if (pending.size() >= MAX_PENDING) {
             return Future.failedFuture(new IllegalStateException("too many queries in flight"));
         }
-        InetSocketAddress up = upstream();
         Pending w = new Pending(q, up);
         int id;
         do {
             id = nextId.incrementAndGet() & 0xffff;
         } while (pending.putIfAbsent(id, w) != null);
         int sent = id;
-        w.timer = vertx.setTimer(config.timeout().toMillis(), t -> {
+        w.timer = vertx.setTimer(timeoutMs, t -> {
             if (pending.remove(sent, w)) {
-                w.promise.tryFail(new TimeoutException("no answer from " + up + " in " + config.timeout().toMillis() + " ms"));
+                w.promise.tryFail(new TimeoutException("no answer from " + up + " in " + timeoutMs + " ms"));
             }
         });
         upstreamSocket.send(Buffer.buffer(Responses.withId(q.wire(), sent)), up.getPort(), up.getAddress().getHostAddress())
@@ -436,12 +451,11 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     /** One TCP connection per query, on a shared client; closed on answer, error or timeout. */
-    private Future<Relayed> forwardTcp(DnsQuery q) {
-        InetSocketAddress up = upstream();
+    private Future<Relayed> forwardTcp(DnsQuery q, InetSocketAddress up, long timeoutMs) {
         Promise<Relayed> p = Promise.promise();
         NetSocket[] open = new NetSocket[1];
-        long timer = vertx.setTimer(config.timeout().toMillis(), t -> {
-            if (p.tryFail(new TimeoutException("no answer from " + up + " over TCP in " + config.timeout().toMillis() + " ms"))
+        long timer = vertx.setTimer(timeoutMs, t -> {
+            if (p.tryFail(new TimeoutException("no answer from " + up + " over TCP in " + timeoutMs + " ms"))
                     && open[0] != null) {
                 open[0].close();
             }

@@ -135,9 +135,14 @@ class DnsProxyIT {
             """;
 
     private DnsProxy proxy(String upstream, String deniedResponse, Duration timeout) {
+        return proxy(List.of(upstream), deniedResponse, timeout);
+    }
+
+    private DnsProxy proxy(List<String> upstreams, String deniedResponse, Duration timeout) {
         EgressPolicy policy = PolicyCodec.parseYaml(POLICY.formatted(deniedResponse));
         WorkloadPolicies policies = id -> id == CGROUP ? Optional.of(new WorkloadPolicies.Bound("wl", policy)) : Optional.empty();
-        DnsProxy p = new DnsProxy(vertx, kernel, policies, new DnsProxyConfig(List.of(DnsProxyConfig.parseUpstream(upstream)),
+        DnsProxy p = new DnsProxy(vertx, kernel, policies, new DnsProxyConfig(
+                upstreams.stream().map(DnsProxyConfig::parseUpstream).toList(),
                 timeout, Duration.ZERO, Duration.ofSeconds(2)), events::add, writer, metrics);
         proxies.add(p);
         p.start();
@@ -323,6 +328,24 @@ class DnsProxyIT {
 
     private static void send(DatagramSocket from, byte[] b, DatagramPacket to) throws IOException {
         from.send(new DatagramPacket(b, b.length, to.getSocketAddress()));
+    }
+
+    /** With a dead resolver first in line for every other query, each query is still answered by the next one. */
+    @Test
+    void aSilentUpstreamIsFollowedByTheNextWithinTheTimeout() throws Exception {
+        DatagramSocket silent = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        closing.add(silent);
+        DnsProxy p = proxy(List.of("127.0.0.1:" + silent.getLocalPort(), zone.upstream()), "refused", Duration.ofMillis(800));
+        long worst = 0;
+        for (int i = 0; i < 6; i++) {
+            long t0 = System.nanoTime();
+            Message a = udp(p.port(), query("allowed.test", Type.A, 60 + i, null));
+            worst = Math.max(worst, (System.nanoTime() - t0) / 1_000_000);
+            assertEquals(Rcode.NOERROR, a.getRcode(), "query " + i);
+            assertEquals(List.of("127.0.0.1"), addresses(a));
+        }
+        assertEquals(3, errors("upstream_timeout"), "every other query met the dead resolver first");
+        assertTrue(worst < 800, "answered within the overall timeout: " + worst + " ms");
     }
 
     @Test
