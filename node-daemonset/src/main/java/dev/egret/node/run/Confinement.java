@@ -58,7 +58,7 @@ public final class Confinement {
         List<String> replaced = new ArrayList<>();
         for (Mount m : visible.values()) {
             boolean cgroup = m.fsType().equals("cgroup") || m.fsType().equals("cgroup2");
-            if (!cgroup && !m.fsType().equals("bpf") || under(m.mountPoint(), replaced)) {
+            if ((!cgroup && !m.fsType().equals("bpf")) || under(m.mountPoint(), replaced)) {
                 continue;
             }
             replaced.add(m.mountPoint());
