@@ -36,7 +36,7 @@ import java.util.TreeMap;
  * {@code minSiblings} sibling names share a parent of two or more labels, the pattern covers no protected name and no
  * name that was denied; addresses seen without a name become {@code /32} or {@code /128} CIDRs; ports are merged
  * exactly ({@link PortSets}). Names that were only resolved, never connected to, are left out. The policy's
- * workloads, deny rules, protects, limits, DNS settings, mode, labels and resource version are kept, so the result
+ * workloads, deny rules, protects, raw-socket permission, limits, DNS settings, mode, labels and resource version are kept, so the result
  * can be PUT back as a conditional replace.
  */
 public final class PolicySuggester {
@@ -63,7 +63,7 @@ public final class PolicySuggester {
         }
         Circularity circularity = new Circularity(current, addressNames);
         EgressPolicy denyOnly = new EgressPolicy(current.apiVersion(), current.kind(), current.metadata(),
-                new PolicySpec(Mode.ENFORCE, null, List.of(), current.spec().deny(), List.of(), null, null));
+                new PolicySpec(Mode.ENFORCE, null, List.of(), current.spec().deny(), List.of(), false, null, null));
         Map<String, PortSets> names = new TreeMap<>();
         Map<InetAddress, PortSets> addresses = new LinkedHashMap<>();
         Set<String> deniedNames = new HashSet<>();
@@ -106,7 +106,8 @@ public final class PolicySuggester {
         PolicySpec s = current.spec();
         return new EgressPolicy(current.apiVersion(), current.kind(),
                 new Metadata(current.name(), current.metadata().resourceVersion(), current.metadata().labels()),
-                new PolicySpec(s.mode(), s.workloads(), egress, s.deny(), s.protects(), s.limits(), s.dns()));
+                new PolicySpec(s.mode(), s.workloads(), egress, s.deny(), s.protects(), s.allowRawSockets(), s.limits(),
+                        s.dns()));
     }
 
     /** Exact names and {@code *.parent} patterns (sorted), each with its ports. */

@@ -142,6 +142,7 @@ class PolicySuggesterTest {
     @Test
     void keepsEverythingButTheAllowRulesAndIsAValidPolicyThatAllowsWhatItWasBuiltFrom() {
         EgressPolicy current = deploy("audit", """
+                allowRawSockets: true
                 egress:
                   - toFQDNs: [{matchName: old.example.com}]
                 deny:
@@ -162,6 +163,7 @@ class PolicySuggesterTest {
         assertEquals(current.spec().deny(), s.spec().deny());
         assertEquals(current.spec().protects(), s.spec().protects());
         assertEquals(current.spec().limits(), s.spec().limits());
+        assertTrue(s.spec().allowRawSockets(), "raw sockets stay allowed");
         assertEquals(current.spec().dns(), s.spec().dns());
         assertEquals(s, PolicyCodec.parseYaml(PolicyCodec.toYaml(s)), "a valid policy that round-trips");
 

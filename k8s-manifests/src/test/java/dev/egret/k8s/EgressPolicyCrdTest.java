@@ -68,7 +68,9 @@ class EgressPolicyCrdTest {
     @Test
     void specHasExactlyTheFieldsOfThePolicyLanguage() {
         JsonNode spec = SCHEMA.at("/properties/spec/properties");
-        assertEquals(List.of("mode", "workloads", "egress", "deny", "protects", "limits", "dns"), names(spec));
+        assertEquals(List.of("mode", "workloads", "egress", "deny", "protects", "allowRawSockets", "limits", "dns"),
+                names(spec));
+        assertEquals("boolean", spec.at("/allowRawSockets/type").asText());
         assertEquals(List.of("cgroupPaths", "podSelector", "namespaceSelector"), names(spec.at("/workloads/properties")));
         JsonNode rule = spec.at("/egress/items");
         assertEquals(rule, spec.at("/deny/items"), "deny rules have the shape of egress rules");
@@ -98,6 +100,14 @@ class EgressPolicyCrdTest {
     void acceptsWhatThePolicyLanguageAccepts(Example e) {
         assertEquals(List.of(), codecErrors(e.policy()), "the policy codec should accept " + e.name());
         assertEquals(List.of(), crdErrors(e.policy()), "the CRD should accept " + e.name());
+    }
+
+    /** What the controller writes into a resource is the codec's canonical form: the schema must take it. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("valid")
+    void acceptsTheCodecsCanonicalForm(Example e) {
+        JsonNode canonical = PolicyCodec.toTree(PolicyCodec.fromTree(e.policy(), ""));
+        assertEquals(List.of(), crdErrors(canonical), "the CRD should accept the canonical form of " + e.name());
     }
 
     static Stream<Arguments> invalid() {
@@ -141,6 +151,8 @@ class EgressPolicyCrdTest {
                 Arguments.of("spec.dns.minTTL", "-1", "spec.dns.minTTL"),
                 Arguments.of("spec.dns.maxTTL", "10", "spec.dns"),
                 Arguments.of("spec.dns.deniedResponse", "servfail", "spec.dns.deniedResponse"),
+                Arguments.of("spec.allowRawSockets", "'true'", "spec.allowRawSockets"),
+                Arguments.of("spec.allowRawSockets", "1", "spec.allowRawSockets"),
                 Arguments.of("spec.colour", "blue", "spec.colour"),
                 Arguments.of("metadata.name", "Deploy_Web", "metadata.name"),
                 Arguments.of("metadata.name", "a".repeat(64), "metadata.name"),

@@ -79,6 +79,14 @@ final class PolicyCorpus {
                             - toCIDR: ["10.1.2.3", "::1", "fd00::/8", "::ffff:10.0.0.0/104", "0.0.0.0/0"]
                               toPorts: [{port: 1, endPort: 65535, protocol: ANY}]
                         """),
+                ex("raw sockets allowed", """
+                        apiVersion: egret.dev/v1
+                        kind: EgressPolicy
+                        metadata: {name: netdiag}
+                        spec:
+                          allowRawSockets: true
+                          egress: [{toCIDR: [10.0.0.0/8]}]
+                        """),
                 ex("an empty spec", """
                         apiVersion: egret.dev/v1
                         kind: EgressPolicy

@@ -73,7 +73,11 @@ public final class PolicyCodec {
         }
     }
 
-    /** The canonical tree: fields in document order, defaults written out, nothing null. */
+    /**
+     * The canonical tree: fields in document order, defaults written out, nothing null. Except
+     * {@code allowRawSockets}, written only when true: a policy that does not use it reads the same in agents that
+     * predate the field.
+     */
     public static JsonNode toTree(EgressPolicy p) {
         ObjectNode root = JSON.createObjectNode();
         root.put("apiVersion", p.apiVersion());
@@ -105,6 +109,9 @@ public final class PolicyCodec {
         if (!s.protects().isEmpty()) {
             ArrayNode a = spec.putArray("protects");
             s.protects().forEach(a::add);
+        }
+        if (s.allowRawSockets()) {
+            spec.put("allowRawSockets", true);
         }
         if (s.limits() != null) {
             ObjectNode l = spec.putObject("limits");

@@ -90,7 +90,8 @@ final class PolicyReader {
             bad("spec", "required");
             return null;
         }
-        if (!object(n, "spec", Set.of("mode", "workloads", "egress", "deny", "protects", "limits", "dns"))) {
+        if (!object(n, "spec", Set.of("mode", "workloads", "egress", "deny", "protects", "allowRawSockets",
+                "limits", "dns"))) {
             return null;
         }
         Mode mode = enumValue(n, "spec", "mode", Mode.class);
@@ -98,9 +99,10 @@ final class PolicyReader {
         List<Rule> egress = list(n.get("egress"), "spec.egress", this::rule);
         List<Rule> deny = list(n.get("deny"), "spec.deny", this::rule);
         List<String> protects = list(n.get("protects"), "spec.protects", (e, p) -> pattern(e, p));
+        Boolean allowRaw = bool(n, "spec", "allowRawSockets");
         Limits limits = limits(n.get("limits"));
         DnsSettings dns = dns(n.get("dns"));
-        return new PolicySpec(mode, workloads, egress, deny, protects, limits, dns);
+        return new PolicySpec(mode, workloads, egress, deny, protects, Boolean.TRUE.equals(allowRaw), limits, dns);
     }
 
     private Workloads workloads(JsonNode n) {
@@ -368,6 +370,19 @@ final class PolicyReader {
             return null;
         }
         return v.intValue();
+    }
+
+    /** {@code true} or {@code false}, never a string or a number standing for one. */
+    private Boolean bool(JsonNode n, String path, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isBoolean()) {
+            bad(path + "." + field, "expected true or false, found " + kind(v));
+            return null;
+        }
+        return v.booleanValue();
     }
 
     private <E extends Enum<E>> E enumValue(JsonNode n, String path, String field, Class<E> type) {

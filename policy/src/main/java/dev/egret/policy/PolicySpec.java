@@ -8,10 +8,11 @@ import java.util.List;
  * @param egress   allow rules
  * @param deny     deny rules; a deny always wins over an allow
  * @param protects names or patterns of the services the workload exists to repair: depending on them is circular
+ * @param allowRawSockets whether the workload may open raw and packet sockets (default false: refused)
  * @param limits   cgroup resource limits, or null
  */
 public record PolicySpec(Mode mode, Workloads workloads, List<Rule> egress, List<Rule> deny, List<String> protects,
-                         Limits limits, DnsSettings dns) {
+                         boolean allowRawSockets, Limits limits, DnsSettings dns) {
     public PolicySpec {
         mode = mode == null ? Mode.ENFORCE : mode;
         workloads = workloads == null ? Workloads.NONE : workloads;

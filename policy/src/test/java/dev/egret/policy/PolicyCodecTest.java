@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,6 +36,7 @@ class PolicyCodecTest {
               deny:
                 - toCIDR: ["169.254.169.254/32"]
               protects: [github.com, "*.github.net"]
+              allowRawSockets: true
               limits: {memory: 512Mi, cpu: 500m, pids: 64}
               dns: {minTTL: 5, maxTTL: 300, deniedResponse: nxdomain}
             """;
@@ -49,6 +51,7 @@ class PolicyCodecTest {
         assertEquals(Protocol.TCP, p.spec().egress().get(0).toPorts().get(0).protocol());
         assertEquals(Protocol.ANY, p.spec().egress().get(1).toPorts().get(0).protocol());
         assertEquals(8999, p.spec().egress().get(1).toPorts().get(0).endPort());
+        assertTrue(p.spec().allowRawSockets());
         assertEquals(512L * 1024 * 1024, p.spec().limits().memoryBytes());
         assertEquals(500, p.spec().limits().cpuMillis());
         assertEquals(64, p.spec().limits().pidsLimit());
@@ -65,6 +68,7 @@ class PolicyCodecTest {
         assertEquals(Mode.ENFORCE, p.spec().mode());
         assertEquals(DeniedResponse.REFUSED, p.spec().dns().deniedResponse());
         assertTrue(p.spec().egress().isEmpty());
+        assertFalse(p.spec().allowRawSockets(), "raw and packet sockets are refused unless the policy says so");
         assertEquals(Verdict.DENY, PolicyDecider.decide(p, new Destination("a.com", null, 443, Protocol.TCP)).verdict());
     }
 
@@ -74,6 +78,17 @@ class PolicyCodecTest {
         assertEquals(p, PolicyCodec.parseJson(PolicyCodec.toJson(p)));
         assertEquals(p, PolicyCodec.parseYaml(PolicyCodec.toYaml(p)));
         assertEquals(p, PolicyCodec.fromTree(PolicyCodec.toTree(p), ""));
+        assertTrue(PolicyCodec.toTree(p).at("/spec/allowRawSockets").booleanValue());
+    }
+
+    @Test
+    void allowRawSocketsIsWrittenOnlyWhenTrue() {
+        EgressPolicy allowed = PolicyCodec.parseYaml(merge("spec: {allowRawSockets: true}"));
+        EgressPolicy refused = PolicyCodec.parseYaml(merge("spec: {allowRawSockets: false}"));
+        assertTrue(PolicyCodec.toYaml(allowed).contains("allowRawSockets: true"), PolicyCodec.toYaml(allowed));
+        assertFalse(PolicyCodec.toJson(refused).contains("allowRawSockets"), PolicyCodec.toJson(refused));
+        assertEquals(PolicyCodec.parseYaml(merge("spec: {}")), refused, "false is the default");
+        assertEquals(refused, PolicyCodec.parseJson(PolicyCodec.toJson(refused)));
     }
 
     static Stream<Arguments> invalid() {
@@ -107,6 +122,10 @@ class PolicyCodecTest {
                 Arguments.of("spec: {dns: {minTTL: 10, maxTTL: 5}}", "spec.dns.maxTTL"),
                 Arguments.of("spec: {dns: {minTTL: -1}}", "spec.dns.minTTL"),
                 Arguments.of("spec: {dns: {deniedResponse: drop}}", "spec.dns.deniedResponse"),
+                Arguments.of("spec: {allowRawSockets: 'true'}", "spec.allowRawSockets"),
+                Arguments.of("spec: {allowRawSockets: 1}", "spec.allowRawSockets"),
+                Arguments.of("spec: {allowRawSockets: [true]}", "spec.allowRawSockets"),
+                Arguments.of("spec: {allowRawSocket: true}", "spec.allowRawSocket"),
                 Arguments.of("spec: {workloads: {cgroupPaths: [/abs/path]}}", "spec.workloads.cgroupPaths[0]"),
                 Arguments.of("spec: {workloads: {cgroupPaths: ['a/../b']}}", "spec.workloads.cgroupPaths[0]"),
                 Arguments.of("spec: {workloads: {podSelector: {matchExpressions: [{key: a, operator: Near}]}}}",

@@ -4,7 +4,6 @@ import dev.egret.node.datapath.CompiledPolicy;
 import dev.egret.node.datapath.PolicyCompiler;
 import dev.egret.node.datapath.WorkloadEntry;
 import dev.egret.policy.EgressPolicy;
-import dev.egret.policy.Mode;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,21 +31,22 @@ public record DesiredState(Map<Integer, CompiledPolicy> policies, Map<Long, Work
         List<String> problems = new ArrayList<>();
         for (EgressPolicy p : policies.values()) {
             int slot = slots.get(p.name());
+            CompiledPolicy c;
             try {
-                compiled.put(slot, PolicyCompiler.compile(p, slot));
+                c = PolicyCompiler.compile(p, slot);
+                compiled.put(slot, c);
                 slotNames.put(slot, p.name());
             } catch (IllegalArgumentException e) {
                 problems.add("policy " + p.name() + " cannot be compiled: " + e.getMessage());
                 continue;
             }
-            boolean audit = p.spec().mode() == Mode.AUDIT;
             for (Map.Entry<String, Long> cg : cgroupsByPolicy.getOrDefault(p.name(), Map.of()).entrySet()) {
                 if (bindings.containsKey(cg.getValue())) {
                     problems.add("cgroup " + cg.getKey() + " is selected by more than one policy; "
                             + slotNames.get(bindings.get(cg.getValue()).slot()) + " applies");
                     continue;
                 }
-                bindings.put(cg.getValue(), new WorkloadEntry(slot, audit, false, true));
+                bindings.put(cg.getValue(), WorkloadEntry.of(c, true));
                 names.put(cg.getValue(), cg.getKey());
             }
         }

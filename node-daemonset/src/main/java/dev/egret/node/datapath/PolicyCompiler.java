@@ -35,7 +35,8 @@ public final class PolicyCompiler {
         Map<BpfMap.Key, byte[]> deny6 = new LinkedHashMap<>();
         emit(allow, slot, allow4, allow6);
         emit(deny, slot, deny4, deny6);
-        return new CompiledPolicy(slot, policy.spec().mode() == Mode.AUDIT, false, allow4, deny4, allow6, deny6);
+        return new CompiledPolicy(slot, policy.spec().mode() == Mode.AUDIT, policy.spec().allowRawSockets(), allow4, deny4,
+                allow6, deny6);
     }
 
     /** The port ranges of a rule: ALL when it names no ports. */

@@ -6,6 +6,11 @@ import java.nio.ByteOrder;
 /** The value of the workload map ({@code struct egret_workload}): which policy slot polices a cgroup, and how. */
 public record WorkloadEntry(int slot, boolean audit, boolean allowRaw, boolean reportAllowed) {
 
+    /** A cgroup policed by a compiled policy: its slot, its mode and whether it may open raw and packet sockets. */
+    public static WorkloadEntry of(CompiledPolicy policy, boolean reportAllowed) {
+        return new WorkloadEntry(policy.slot(), policy.audit(), policy.allowRaw(), reportAllowed);
+    }
+
     public byte[] encode() {
         ByteBuffer b = ByteBuffer.allocate(KernelContract.WORKLOAD_SIZE).order(ByteOrder.nativeOrder());
         b.putInt(slot);

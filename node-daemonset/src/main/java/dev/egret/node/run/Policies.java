@@ -28,6 +28,7 @@ public final class Policies {
     public static EgressPolicy withMode(EgressPolicy p, Mode mode) {
         PolicySpec s = p.spec();
         return new EgressPolicy(p.apiVersion(), p.kind(), p.metadata(),
-                new PolicySpec(mode, s.workloads(), s.egress(), s.deny(), s.protects(), s.limits(), s.dns()));
+                new PolicySpec(mode, s.workloads(), s.egress(), s.deny(), s.protects(), s.allowRawSockets(), s.limits(),
+                        s.dns()));
     }
 }

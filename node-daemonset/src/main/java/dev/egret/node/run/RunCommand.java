@@ -6,6 +6,7 @@ import dev.egret.node.cgroup.CgroupMounts;
 import dev.egret.node.cgroup.CgroupUsage;
 import dev.egret.node.cgroup.WorkloadCgroup;
 import dev.egret.node.cli.RunOptions;
+import dev.egret.node.datapath.CompiledPolicy;
 import dev.egret.node.datapath.DatapathConfig;
 import dev.egret.node.datapath.EgressEvent;
 import dev.egret.node.datapath.EgretDatapath;
@@ -19,13 +20,14 @@ import dev.egret.policy.Verdict;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.Collectors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code egret run}: runs a command in a fresh cgroup under a policy, enforced by its own pinned programs attached
@@ -35,12 +37,6 @@ public final class RunCommand {
     /** Exit code when the command could not be started under the policy. */
     public static final int CANNOT_ENFORCE = 125;
     static final int SLOT = 1;
-    /**
-     * Joins the workload cgroup, then execs the command without CAP_NET_RAW in its bounding set: packet sockets
-     * bypass the inet hooks, and this holds even on kernels without the BPF LSM.
-     */
-    private static final String JOIN_AND_EXEC = "for f in $EGRET_CGROUP_PROCS; do echo $$ > \"$f\" || exit 125; done; "
-            + "unset EGRET_CGROUP_PROCS; exec setpriv --bounding-set -net_raw -- \"$@\"";
 
     private final RunOptions options;
     private final PrintStream err;
@@ -66,16 +62,24 @@ public final class RunCommand {
         EgretDatapath datapath = null;
         dns = null;
         java.nio.file.Path pinDir = options.pinDir().resolve(name);
+        // audit mode refuses nothing, raw sockets included: they are recorded as audit-denied instead
+        boolean keepNetRaw = policy.spec().allowRawSockets() || policy.spec().mode() == Mode.AUDIT;
+        Confinement confinement;
         try {
+            confinement = Confinement.of(MountTable.ofThisProcess(), keepNetRaw);
+            preflight(confinement);
             CgroupMounts mounts = CgroupMounts.fromProc();
+            StaleRuns.sweep(mounts, options.pinDir(), options.cgroupParent(), err);
             cgroup = WorkloadCgroup.create(mounts, options.cgroupParent(), name, CgroupLimits.of(policy.spec().limits()));
             datapath = EgretDatapath.open(new DatapathConfig(pinDir, cgroup.path(), java.util.Map.of()));
             if (!datapath.unavailable().isEmpty()) {
                 err.println("egret: note: optional hooks unavailable on this kernel: " + datapath.unavailable()
-                        + "; packet sockets are refused by dropping CAP_NET_RAW instead");
+                        + (keepNetRaw ? "; packet sockets go unreported"
+                                : "; packet sockets are refused by dropping CAP_NET_RAW instead"));
             }
-            datapath.applyPolicy(PolicyCompiler.compile(policy, SLOT));
-            datapath.bindWorkload(cgroup.id(), new WorkloadEntry(SLOT, policy.spec().mode() == Mode.AUDIT, false, true));
+            CompiledPolicy compiled = PolicyCompiler.compile(policy, SLOT);
+            datapath.applyPolicy(compiled);
+            datapath.bindWorkload(cgroup.id(), WorkloadEntry.of(compiled, true));
             dns = startDns(policy, name, cgroup, datapath);
         } catch (RuntimeException e) {
             err.println("egret: cannot enforce the policy, not running the command: " + e.getMessage());
@@ -83,13 +87,40 @@ public final class RunCommand {
             return CANNOT_ENFORCE;
         }
         try {
-            return supervise(policy, name, cgroup, datapath);
+            return supervise(policy, name, cgroup, datapath, confinement);
         } finally {
             cleanup(datapath, pinDir, cgroup);
         }
     }
 
     private RunDns dns;
+
+    /**
+     * Confines {@code true} exactly as the command will be, so that a host where that fails (no namespaces, an
+     * unusual cgroup mount, an old setpriv) is told before anything runs.
+     */
+    private static void preflight(Confinement confinement) {
+        ProcessBuilder pb = new ProcessBuilder(confinement.command(List.of("true"))).redirectErrorStream(true);
+        pb.environment().putAll(confinement.environment(List.of()));
+        try {
+            Process p = pb.start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("cannot confine the command: the check timed out");
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("cannot confine the command (cgroup and mount namespaces, read-only "
+                        + "cgroup mounts, dropped capabilities): " + out.replace("\n", "; "));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot confine the command: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
 
     /** Starts this run's DNS proxy and redirects the workload's DNS to it (unless no upstream is known). */
     private RunDns startDns(EgressPolicy policy, String name, WorkloadCgroup cgroup, EgretDatapath datapath) {
@@ -108,7 +139,8 @@ public final class RunCommand {
         dnsEvents.add(e);
     }
 
-    private int supervise(EgressPolicy policy, String name, WorkloadCgroup cgroup, EgretDatapath datapath) {
+    private int supervise(EgressPolicy policy, String name, WorkloadCgroup cgroup, EgretDatapath datapath,
+                          Confinement confinement) {
         DestinationSummary summary = new DestinationSummary();
         BufferedWriter audit = null;
         List<String> auditErrors = new ArrayList<>();
@@ -143,12 +175,9 @@ public final class RunCommand {
             EventPump pump = new EventPump(events);
             pump.start();
             try {
-                ProcessBuilder pb = new ProcessBuilder();
-                List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", JOIN_AND_EXEC, "egret-run"));
-                cmd.addAll(options.command());
-                pb.command(cmd).inheritIO();
-                pb.environment().put("EGRET_CGROUP_PROCS",
-                        cgroup.procsFiles().stream().map(Object::toString).collect(Collectors.joining(" ")));
+                ProcessBuilder pb = new ProcessBuilder(confinement.command(options.command())).inheritIO();
+                pb.environment().putAll(confinement.environment(
+                        cgroup.procsFiles().stream().map(Object::toString).toList()));
                 child = pb.start();
                 Signals.forwardTo(child);
                 exit = child.waitFor();

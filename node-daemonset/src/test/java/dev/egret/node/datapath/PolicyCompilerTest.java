@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,6 +93,18 @@ class PolicyCompilerTest {
         MapDiff gone = MapDiff.between(Map.of(a, new byte[]{1}, foreign, new byte[]{1}), Map.of(), k -> !k.equals(foreign));
         assertEquals(List.of(a), gone.deletes());
         assertTrue(MapDiff.between(Map.of(a, new byte[]{1}), Map.of(a, new byte[]{1}), k -> true).isEmpty());
+    }
+
+    @Test
+    void rawSocketsAreAllowedToTheWorkloadOnlyWhenThePolicySaysSo() {
+        CompiledPolicy byDefault = compile("  egress: [{toCIDR: [10.0.0.0/8]}]\n");
+        CompiledPolicy allowed = compile("  mode: audit\n  allowRawSockets: true\n");
+        assertFalse(byDefault.allowRaw());
+        assertTrue(allowed.allowRaw());
+        WorkloadEntry entry = WorkloadEntry.of(allowed, true);
+        assertEquals(new WorkloadEntry(3, true, true, true), entry);
+        assertEquals(entry, WorkloadEntry.decode(entry.encode()), "the flag reaches the kernel's workload entry");
+        assertEquals(new WorkloadEntry(3, false, false, false), WorkloadEntry.decode(WorkloadEntry.of(byDefault, false).encode()));
     }
 
     @Test

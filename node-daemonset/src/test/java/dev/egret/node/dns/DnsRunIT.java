@@ -118,7 +118,7 @@ class DnsRunIT {
         return p;
     }
 
-    /** A shell line run inside a mount namespace whose /etc/resolv.conf names a resolver (redirected to the proxy). */
+    /** A shell line run with an /etc/resolv.conf that names a resolver (redirected to the proxy). */
     private List<String> run(Path policy, List<String> egretArgs, String shell) throws Exception {
         return run(policy, egretArgs, "nameserver 127.0.0.153", shell);
     }
@@ -128,9 +128,8 @@ class DnsRunIT {
         Files.writeString(resolv, nameserver + "\noptions timeout:2 attempts:1\n");
         List<String> args = new ArrayList<>(List.of("--policy", policy.toString(), "--dns-upstream", dns.upstream()));
         args.addAll(egretArgs);
-        args.addAll(List.of("--", "unshare", "-m", "sh", "-c",
-                "mount --bind " + resolv + " /etc/resolv.conf && " + shell));
-        EgretRunner.Result r = egret.run(args);
+        args.addAll(List.of("--", "sh", "-c", shell));
+        EgretRunner.Result r = egret.runWithResolvConf(resolv, args);
         lastStderr = r.stderr();
         return r.stdout().lines().toList();
     }

@@ -23,14 +23,32 @@ public final class EgretRunner implements AutoCloseable {
     }
 
     public Process start(List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(EGRET.toString(), "run", "--pin-dir", pinDir.toString(),
-                "--cgroup-parent", id));
+        return start(List.of(), args);
+    }
+
+    /** Starts {@code ./egret run} through a wrapper command (e.g. one that enters a namespace, then execs it). */
+    public Process start(List<String> wrapper, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(EGRET.toString(), "run", "--pin-dir", pinDir.toString(), "--cgroup-parent", id));
         cmd.addAll(args);
         return new ProcessBuilder(cmd).start();
     }
 
+    /**
+     * Runs egret in a mount namespace of its own whose /etc/resolv.conf is {@code resolvConf}, so that its command
+     * (which cannot mount anything itself) sees that file.
+     */
+    public Result runWithResolvConf(Path resolvConf, List<String> args) throws Exception {
+        return run(List.of("unshare", "-m", "sh", "-c", "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"",
+                resolvConf.toString()), args);
+    }
+
     public Result run(List<String> args) throws Exception {
-        Process p = start(args);
+        return run(List.of(), args);
+    }
+
+    private Result run(List<String> wrapper, List<String> args) throws Exception {
+        Process p = start(wrapper, args);
         try (var in = p.getInputStream(); var err = p.getErrorStream(); var out = p.getOutputStream()) {
             String[] errText = new String[1];
             Thread stderr = Thread.ofPlatform().start(() -> {
