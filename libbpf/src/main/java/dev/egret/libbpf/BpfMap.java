@@ -159,9 +159,18 @@ public final class BpfMap implements AutoCloseable {
             return o instanceof Key k && java.util.Arrays.equals(bytes, k.bytes);
         }
 
+        /**
+         * FNV-1a over the bytes. Not {@code Arrays.hashCode}: its {@code 31 * h + b} maps keys that differ in their
+         * last two bytes (adjacent addresses in a trie key) onto a few thousand values, which turned maps of 10k
+         * keys into long collision chains.
+         */
         @Override
         public int hashCode() {
-            return java.util.Arrays.hashCode(bytes);
+            int h = 0x811c9dc5;
+            for (byte b : bytes) {
+                h = (h ^ (b & 0xff)) * 0x01000193;
+            }
+            return h ^ (h >>> 16);
         }
 
         @Override

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 
 /**
  * What the kernel should hold, computed from the policies and the cgroups that exist. Pure.
@@ -24,6 +25,13 @@ public record DesiredState(Map<Integer, CompiledPolicy> policies, Map<Long, Work
 
     public static DesiredState compute(Map<String, EgressPolicy> policies, Map<String, Integer> slots,
                                        Map<String, Map<String, Long>> cgroupsByPolicy) {
+        return compute(policies, slots, cgroupsByPolicy, PolicyCompiler::compile);
+    }
+
+    /** With a given compiler: the agent's reuses the compiled form of policies that did not change. */
+    public static DesiredState compute(Map<String, EgressPolicy> policies, Map<String, Integer> slots,
+                                       Map<String, Map<String, Long>> cgroupsByPolicy,
+                                       BiFunction<EgressPolicy, Integer, CompiledPolicy> compiler) {
         Map<Integer, CompiledPolicy> compiled = new TreeMap<>();
         Map<Long, WorkloadEntry> bindings = new LinkedHashMap<>();
         Map<Long, String> names = new LinkedHashMap<>();
@@ -33,7 +41,7 @@ public record DesiredState(Map<Integer, CompiledPolicy> policies, Map<Long, Work
             int slot = slots.get(p.name());
             CompiledPolicy c;
             try {
-                c = PolicyCompiler.compile(p, slot);
+                c = compiler.apply(p, slot);
                 compiled.put(slot, c);
                 slotNames.put(slot, p.name());
             } catch (IllegalArgumentException e) {

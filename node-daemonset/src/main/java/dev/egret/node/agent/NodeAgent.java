@@ -92,6 +92,7 @@ public class NodeAgent {
     private volatile Map<String, EgressPolicy> lastPolicies = Map.of();
     private static final Logger EVENTS = Logger.getLogger("egret.events");
     private final AtomicBoolean ready = new AtomicBoolean();
+    private final CompiledPolicies compiledPolicies = new CompiledPolicies();
     private volatile boolean running;
     /** The one thread that writes the datapath's maps: reconcile applies and the DNS proxy's learned addresses. */
     private ScheduledExecutorService owner;
@@ -280,7 +281,8 @@ public class NodeAgent {
                 }
             });
         }
-        DesiredState desired = DesiredState.compute(byName, assigned, cgroups);
+        compiledPolicies.retain(byName.keySet());
+        DesiredState desired = DesiredState.compute(byName, assigned, cgroups, compiledPolicies::compile);
         desired.problems().forEach(LOG::warn);
         int changes = owner.submit(() -> reconciler.apply(desired)).get();
         if (changes > 0) {
@@ -290,7 +292,7 @@ public class NodeAgent {
         lastDesired = desired;
         lastPolicies = byName;
         link.applied(fromController, Instant.now());
-        metrics.refresh(desired.workloads(), podPaths);
+        metrics.refresh(desired.workloads(), podPaths, changes > 0);
     }
 
     private void pumpEvents() {

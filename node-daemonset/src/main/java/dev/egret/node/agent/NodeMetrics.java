@@ -130,6 +130,8 @@ public class NodeMetrics implements DnsMetrics {
                 .register(registry).increment();
     }
 
+    private static final long MAP_SCAN_INTERVAL_NANOS = 10_000_000_000L;
+    private long lastMapScan = System.nanoTime() - MAP_SCAN_INTERVAL_NANOS;
     private volatile int receiverUp = 1;
     private final AtomicBoolean receiverGauge = new AtomicBoolean();
 
@@ -137,9 +139,17 @@ public class NodeMetrics implements DnsMetrics {
         return mapUsage.getOrDefault(map, new long[]{0, 0});
     }
 
-    /** Refreshes map usage and the per-workload meters; called by the planner thread after a reconcile. */
-    void refresh(Map<Long, String> workloads, Map<String, String> cgroupPaths) {
-        mapUsage = agent.datapath().usage();
+    /**
+     * Refreshes map usage and the per-workload meters; called by the planner thread after a reconcile. Counting map
+     * entries walks every key (one syscall each: tens of thousands with big allow lists), so it runs when the
+     * reconcile changed the kernel and otherwise at most every {@link #MAP_SCAN_INTERVAL_NANOS}.
+     */
+    void refresh(Map<Long, String> workloads, Map<String, String> cgroupPaths, boolean kernelChanged) {
+        long now = System.nanoTime();
+        if (kernelChanged || now - lastMapScan >= MAP_SCAN_INTERVAL_NANOS) {
+            lastMapScan = now;
+            mapUsage = agent.datapath().usage();
+        }
         Map<String, Long> byName = new HashMap<>();
         workloads.forEach((id, name) -> byName.put(name, id));
         for (var it = perWorkload.entrySet().iterator(); it.hasNext(); ) {

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -67,18 +68,25 @@ public final class PolicyCompiler {
                 byPrefix.computeIfAbsent(Cidr.parse(c), k -> new TreeSet<>()).addAll(ranges);
             }
         }
-        // every prefix inherits the ranges of the prefixes that contain it
+        // every prefix inherits the ranges of the prefixes that contain it: probe each shorter prefix length in use
+        // (at most 32 or 128 hash lookups per prefix, not a scan of every other prefix)
+        Set<Integer> lengths4 = new TreeSet<>();
+        Set<Integer> lengths6 = new TreeSet<>();
+        byPrefix.keySet().forEach(c -> (c.isIpv4() ? lengths4 : lengths6).add(c.prefixLength()));
         Map<Cidr, TreeSet<PortRange>> merged = new HashMap<>();
         for (Map.Entry<Cidr, TreeSet<PortRange>> e : byPrefix.entrySet()) {
+            Cidr inner = e.getKey();
             TreeSet<PortRange> all = new TreeSet<>(e.getValue());
-            for (Map.Entry<Cidr, TreeSet<PortRange>> outer : byPrefix.entrySet()) {
-                Cidr o = outer.getKey();
-                if (o.isIpv4() == e.getKey().isIpv4() && o.prefixLength() < e.getKey().prefixLength()
-                        && o.contains(e.getKey().address())) {
-                    all.addAll(outer.getValue());
+            for (int len : inner.isIpv4() ? lengths4 : lengths6) {
+                if (len >= inner.prefixLength()) {
+                    break;
+                }
+                TreeSet<PortRange> outer = byPrefix.get(new Cidr(inner.address(), len));
+                if (outer != null) {
+                    all.addAll(outer);
                 }
             }
-            merged.put(e.getKey(), all);
+            merged.put(inner, all);
         }
         return merged;
     }

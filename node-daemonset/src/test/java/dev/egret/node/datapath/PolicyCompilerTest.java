@@ -47,6 +47,48 @@ class PolicyCompilerTest {
     }
 
     @Test
+    void aPrefixInheritsFromEveryEnclosingLengthAndNothingFromSiblings() {
+        StringBuilder hosts = new StringBuilder();
+        for (int i = 0; i < 2000; i++) {
+            hosts.append("10.1.").append(i / 256).append('.').append(i % 256).append("/32, ");
+        }
+        CompiledPolicy c = compile("""
+                  egress:
+                    - toCIDR: [10.0.0.0/8]
+                      toPorts: [{port: 80, protocol: TCP}]
+                    - toCIDR: [10.1.0.0/16, 10.2.0.0/16]
+                      toPorts: [{port: 443, protocol: TCP}]
+                    - toCIDR: [10.1.2.0/24]
+                      toPorts: [{port: 8080, protocol: UDP}]
+                    - toCIDR: [%s]
+                      toPorts: [{port: 22, protocol: TCP}]
+                """.formatted(hosts));
+        PortRange p80 = new PortRange(80, 80, KernelContract.PROTO_TCP);
+        PortRange p443 = new PortRange(443, 443, KernelContract.PROTO_TCP);
+        PortRange p8080 = new PortRange(8080, 8080, KernelContract.PROTO_UDP);
+        PortRange p22 = new PortRange(22, 22, KernelContract.PROTO_TCP);
+        assertEquals(2004, c.allow4().size());
+        assertEquals(Set.of(p80, p443, p8080, p22), rangesAt(c.allow4(), "10.1.2.3/32"));
+        assertEquals(Set.of(p80, p443, p22), rangesAt(c.allow4(), "10.1.3.3/32"), "10.1.2.0/24 does not contain it");
+        assertEquals(Set.of(p80, p443), rangesAt(c.allow4(), "10.2.0.0/16"), "a sibling /16 inherits only the /8");
+        assertEquals(Set.of(p80), rangesAt(c.allow4(), "10.0.0.0/8"));
+    }
+
+    @Test
+    void recompilingAnUnchangedPolicyIsEqualAndAChangedOneIsNot() {
+        String spec = """
+                  egress: [{toCIDR: [10.0.0.0/8, '2001:db8::/32'], toPorts: [{port: 443}]}]
+                  deny: [{toCIDR: [10.9.0.0/16]}]
+                """;
+        CompiledPolicy a = compile(spec);
+        CompiledPolicy b = compile(spec);
+        assertEquals(a, b, "the agent skips rewriting a slot whose compiled form did not change");
+        assertEquals(a.hashCode(), b.hashCode());
+        assertTrue(!a.equals(compile(spec.replace("443", "444"))), "other ports are other rule values");
+        assertTrue(!a.equals(compile(spec.replace("10.9.0.0/16", "10.8.0.0/16"))));
+    }
+
+    @Test
     void familiesAndDenyRulesGoToTheirOwnTries() {
         CompiledPolicy c = compile("""
                   egress: [{toCIDR: ['2001:db8::/32', '::ffff:10.0.0.0/104']}]
