@@ -152,7 +152,10 @@ static __always_inline void egret_emit(__u64 cgid, const struct egret_workload *
 	e->verdict = verdict;
 	e->reason = reason;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	/* Allowed connects (reported for the audit) do not wake the reader, which drains them on its next poll
+	 * (at least every 100 ms); a wakeup per allowed connect cost the connecting task an IPI and the agent a
+	 * context switch. Other events wake a reader that has caught up (the default, adaptive). */
+	bpf_ringbuf_submit(e, verdict == EGRET_VERDICT_ALLOW ? BPF_RB_NO_WAKEUP : 0);
 }
 
 /* The final verdict after audit mode, with the event and counters; returns 1 to let the operation through. */

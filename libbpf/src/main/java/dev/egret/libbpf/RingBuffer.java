@@ -22,6 +22,15 @@ public final class RingBuffer implements AutoCloseable {
         return handle.poll(timeoutMs);
     }
 
+    /**
+     * Waits up to {@code timeoutMs} for a wakeup, then consumes everything available, including records the
+     * kernel submitted without a wakeup ({@code BPF_RB_NO_WAKEUP}), which {@link #poll} alone would leave until
+     * the next wakeup; returns how many.
+     */
+    public int pollAndDrain(int timeoutMs) {
+        return handle.poll(timeoutMs) + handle.drain();
+    }
+
     /** Consumes what is available without waiting. */
     public int drain() {
         return handle.drain();

@@ -298,7 +298,7 @@ public class NodeAgent {
     private void pumpEvents() {
         try (RingBuffer ring = datapath.events(this::onEvent)) {
             while (running) {
-                ring.poll(100);
+                ring.pollAndDrain(100); // allowed connects are submitted without a wakeup: read at least every 100 ms
             }
         } catch (RuntimeException e) {
             LOG.error("event reader stopped", e);

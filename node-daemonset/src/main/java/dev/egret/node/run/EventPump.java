@@ -19,7 +19,7 @@ final class EventPump {
 
     private void loop() {
         while (running) {
-            ring.poll(50);
+            ring.pollAndDrain(50); // allowed connects are submitted without a wakeup
         }
     }
 

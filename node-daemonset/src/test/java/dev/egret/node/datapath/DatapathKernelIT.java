@@ -154,6 +154,26 @@ class DatapathKernelIT {
     }
 
     @Test
+    void allowedConnectsReachTheReaderWithoutWakingItDenialsWakeItAtOnce() throws Exception {
+        Servers s = server("127.0.0.1");
+        String port = Integer.toString(s.port());
+        EgretDatapath d = open();
+        EgressPolicy p = policy("  egress: [{toCIDR: [127.0.0.1/32]}]\n");
+        d.applyPolicy(PolicyCompiler.compile(p, 7));
+        d.bindWorkload(wl.id(), new WorkloadEntry(7, false, false, true)); // reports allowed connects, as the node does
+        List<EgressEvent> events = new CopyOnWriteArrayList<>();
+        try (RingBuffer ring = d.events(events::add)) {
+            assertEquals(List.of("ok"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", port));
+            assertEquals(0, ring.poll(300), "an allowed connect does not wake the reader");
+            assertEquals(1, ring.pollAndDrain(0), "but the next pass reads it");
+            assertEquals(Verdict.ALLOW, events.getFirst().verdict());
+            assertEquals(List.of("EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.2", port));
+            assertEquals(1, ring.poll(5000), "a denial wakes the reader");
+            assertEquals(Verdict.DENY, events.get(1).verdict());
+        }
+    }
+
+    @Test
     void learnedIpAllowsUntilItExpires() throws Exception {
         Servers s = server("0.0.0.0");
         EgretDatapath d = open();
