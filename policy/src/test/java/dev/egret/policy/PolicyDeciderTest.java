@@ -59,11 +59,14 @@ class PolicyDeciderTest {
             "evilgithub.com,        -,            443,  TCP, DENY,  default-deny",
     })
     void decides(String name, String ip, int port, Protocol proto, Verdict verdict, String rule) {
-        Decision d = PolicyDecider.decide(POLICY,
-                new Destination(name, ip == null ? null : Cidr.parseAddress(ip), port, proto));
+        Destination dest = new Destination(name, ip == null ? null : Cidr.parseAddress(ip), port, proto);
+        Decision d = PolicyDecider.decide(POLICY, dest);
         assertEquals(verdict, d.verdict(), d.reason());
         assertEquals(rule, d.rule());
+        assertEquals(d, COMPILED.decide(dest), "the compiled decider decides the same, with the same reason");
     }
+
+    static final PolicyDecider COMPILED = PolicyDecider.of(POLICY);
 
     @ParameterizedTest
     @CsvSource({"github.com, spec.protects[0]", "nothing.example, default-deny", "10.66.0.1, spec.deny[0].toCIDR[0]"})

@@ -9,6 +9,7 @@ import net.jqwik.api.Provide;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,6 +67,39 @@ class PolicyPropertiesTest {
             }
         }
         assertTrue(java.util.Objects.equals(expected, FqdnMatcher.of(sel).firstMatch(name).orElse(null)));
+    }
+
+    @Property
+    void compiledDeciderAgreesWithTheOneOffDecision(@ForAll("cidrLists") List<String> cidrs,
+                                                    @ForAll("cidrLists") List<String> denied,
+                                                    @ForAll("addresses") String ip) {
+        EgressPolicy p = PolicyCodec.parseYaml("apiVersion: egret.dev/v1\nkind: EgressPolicy\nmetadata: {name: p}\n"
+                + "spec: {egress: [{toCIDR: " + cidrs + "}, {toCIDR: [10.0.0.0/8], toPorts: [{port: 80}]}], "
+                + "deny: [{toCIDR: " + denied.subList(0, Math.max(1, denied.size() / 3)) + "}]}\n");
+        for (int port : new int[]{80, 443}) {
+            Destination d = new Destination(null, Cidr.parseAddress(ip), port, Protocol.TCP);
+            assertEquals(PolicyDecider.decide(p, d), PolicyDecider.of(p).decide(d));
+        }
+    }
+
+    @Provide
+    Arbitrary<List<String>> cidrLists() {
+        Arbitrary<String> v4 = Combinators.combine(Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 3),
+                Arbitraries.integers().between(0, 255), Arbitraries.integers().between(8, 32))
+                .as((b, c, d, len) -> "10." + b + "." + c + "." + d + "/" + len);
+        Arbitrary<String> v6 = Combinators.combine(Arbitraries.integers().between(0, 3), Arbitraries.integers().between(16, 128))
+                .as((x, len) -> "'2001:db8::" + x + "/" + len + "'");
+        return Arbitraries.oneOf(v4, v4, v4, v6).list().ofMinSize(1).ofMaxSize(30);
+    }
+
+    @Provide
+    Arbitrary<String> addresses() {
+        return Arbitraries.oneOf(
+                Combinators.combine(Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 3),
+                        Arbitraries.integers().between(0, 255)).as((b, c, d) -> "10." + b + "." + c + "." + d),
+                Combinators.combine(Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 255))
+                        .as((b, d) -> "::ffff:10." + b + ".0." + d),
+                Arbitraries.integers().between(0, 3).map(x -> "2001:db8::" + x));
     }
 
     @Provide

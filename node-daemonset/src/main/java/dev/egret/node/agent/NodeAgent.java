@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import dev.egret.policy.Decision;
 import dev.egret.policy.EgressPolicy;
+import dev.egret.policy.PolicyDecider;
 import dev.egret.policy.Verdict;
 import io.vertx.core.Vertx;
 import io.quarkus.runtime.ShutdownEvent;
@@ -310,7 +311,8 @@ public class NodeAgent {
         String workload = d == null ? "unknown" : d.workloads().getOrDefault(e.cgroupId(), "unknown");
         metrics.connection(workload, e.verdict().wireName(), e.protocolName());
         EgressPolicy policy = d == null ? null : lastPolicies.get(d.slotNames().get(Reconciler.logical(e.slot())));
-        Decision decision = policy == null ? null : EventJson.explain(policy, e);
+        PolicyDecider decider = policy == null ? null : compiledPolicies.decider(policy.name());
+        Decision decision = decider == null ? null : EventJson.explain(decider, e);
         String rule = decision != null ? decision.rule() : e.reason().name().toLowerCase(Locale.ROOT).replace('_', '-');
         String reason = decision != null ? decision.reason() : e.reason().text();
         Instant time = wallTime(e);

@@ -13,14 +13,17 @@ public final class EventJson {
     private EventJson() {
     }
 
-    /** The rule that decided, computed again in user space from the policy; null for learned-IP and socket events. */
-    public static dev.egret.policy.Decision explain(dev.egret.policy.EgressPolicy policy, EgressEvent e) {
+    /**
+     * The rule that decided, computed again in user space with the policy's compiled decider (an explanation costs
+     * a few lookups, not a scan of the allow list); null for learned-IP and socket events.
+     */
+    public static dev.egret.policy.Decision explain(dev.egret.policy.PolicyDecider policy, EgressEvent e) {
         if (e.address() == null || e.reason() == EgressEvent.Reason.LEARNED) {
             return null;
         }
         dev.egret.policy.Protocol proto = e.protocol() == 6 ? dev.egret.policy.Protocol.TCP
                 : e.protocol() == 17 ? dev.egret.policy.Protocol.UDP : dev.egret.policy.Protocol.ANY;
-        return dev.egret.policy.PolicyDecider.decide(policy, new dev.egret.policy.Destination(null, e.address(), e.port(), proto));
+        return policy.decide(new dev.egret.policy.Destination(null, e.address(), e.port(), proto));
     }
 
     public static String line(dev.egret.node.dns.DnsQueryEvent e) {

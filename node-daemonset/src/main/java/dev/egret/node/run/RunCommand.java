@@ -15,6 +15,7 @@ import dev.egret.node.datapath.WorkloadEntry;
 import dev.egret.policy.Decision;
 import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.Mode;
+import dev.egret.policy.PolicyDecider;
 import dev.egret.policy.Verdict;
 
 import java.io.BufferedWriter;
@@ -155,8 +156,9 @@ public final class RunCommand {
         }
         BufferedWriter auditLog = audit;
         long monoOffset = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+        PolicyDecider decider = PolicyDecider.of(policy);
         EventSink sink = e -> {
-            Decision d = EventJson.explain(policy, e);
+            Decision d = EventJson.explain(decider, e);
             String reason = d != null ? d.reason() : e.reason().text();
             summary.add(e, reason);
             if (auditLog != null) {

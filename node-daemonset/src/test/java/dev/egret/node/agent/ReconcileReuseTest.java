@@ -1,8 +1,11 @@
 package dev.egret.node.agent;
 
 import dev.egret.node.datapath.CompiledPolicy;
+import dev.egret.policy.Cidr;
+import dev.egret.policy.Destination;
 import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.PolicyCodec;
+import dev.egret.policy.Protocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +17,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,7 +71,10 @@ class ReconcileReuseTest {
         assertEquals(2, moved.slot());
         CompiledPolicy edited = c.compile(PolicyCodec.parseYaml(yaml("10.1.0.0/16")), 2);
         assertNotSame(moved, edited);
+        assertEquals("spec.egress[0].toCIDR[0]", c.decider("a").decide(new Destination(null,
+                Cidr.parseAddress("10.1.2.3"), 443, Protocol.TCP)).rule(), "the decider of the policy in force");
         c.retain(Set.of());
+        assertNull(c.decider("a"));
         assertNotSame(edited, c.compile(PolicyCodec.parseYaml(yaml("10.1.0.0/16")), 2), "forgotten once gone");
     }
 }
