@@ -15,13 +15,12 @@ LABELS = {"direct": "direct to the upstream", "dnsmasq": "dnsmasq forwarder (no 
           "dnsmasq-nftset": "dnsmasq + 1000-domain allow list + nftset", "egret": "Egret proxy (1000 patterns)"}
 
 
-def targets(w):
-    return {
-        "direct": ("127.0.0.1", w.upstream_port, CG_PEERS + "/none", w.procs["upstream"].pid),
-        "dnsmasq": ("127.0.0.1", w.fw_port, CG_PEERS + "/none", w.procs["dnsmasq"].pid),
-        "dnsmasq-nftset": ("127.0.0.1", w.nftset_port, CG_PEERS + "/none", w.procs["dnsmasq-nftset"].pid),
-        "egret": (EGRET_DNS, 53, CG_EGRET + "/dns", w.node.pid),
-    }
+def target(w, path):
+    """(server address, port, the client's cgroup, the server's pid)."""
+    if path == "egret":
+        return EGRET_DNS, 53, CG_EGRET + "/dns", w.node.pid
+    port = {"direct": "upstream_port", "dnsmasq": "fw_port", "dnsmasq-nftset": "nftset_port"}[path]
+    return "127.0.0.1", getattr(w, port), CG_PEERS + "/none", w.procs["upstream" if path == "direct" else path].pid
 
 
 def _num(pattern, text, default=None):
@@ -30,7 +29,7 @@ def _num(pattern, text, default=None):
 
 
 def dnsperf(w, path, seconds, rate=None, verbose=False):
-    host, port, cg, pid = targets(w)[path]
+    host, port, cg, pid = target(w, path)
     cmd = ["dnsperf", "-s", host, "-p", port, "-d", w.path("queries.txt"), "-l", seconds, "-c", "4", "-t", "2"]
     if rate:
         cmd += ["-Q", rate, "-q", "500"]
@@ -56,14 +55,24 @@ def dnsperf(w, path, seconds, rate=None, verbose=False):
     return r
 
 
-def warm_up(w, seconds):
-    """The JVM compiles the proxy's path under load; the peers need no warm-up but get one second each."""
-    dnsperf(w, "egret", seconds)
+def warm_up(w, max_seconds, log):
+    """The JVM compiles the proxy's path under load: load it in 4 s steps until two steps agree within 10% (at
+    most max_seconds). The peers need no warm-up but get one second each."""
+    prev, spent, steps = None, 0, []
+    while spent < max_seconds:
+        q = dnsperf(w, "egret", 4)["qps"]
+        spent += 4
+        steps.append(round(q))
+        if prev and abs(q - prev) <= 0.1 * prev:
+            break
+        prev = q
+    log(f"  egret DNS warm-up: {steps} q/s in 4 s steps")
     for p in PATHS[:-1]:
         dnsperf(w, p, 1)
+    return steps
 
 
-def throughput(w, cfg, log):
+def throughput(w, cfg, log, warmup=None):
     def measure(p, r):
         x = dnsperf(w, p, cfg["dns_seconds"])
         log(f"  dns throughput round {r + 1} {p}: {x['qps']:.0f} q/s, {x['cpu_us_per_query']} us CPU/query, "
@@ -94,6 +103,7 @@ def throughput(w, cfg, log):
     return {"benchmark": "dns_throughput", "title": "DNS throughput (dnsperf, unlimited rate)", "unit": "queries/s",
             "higher_is_better": True, "baseline": "dnsmasq", "paths": paths, "ratios": ratios,
             "cpu_per_query_ratio": cpu_ratio, "bars": bars, "rounds": rounds,
+            "warmup_qps": warmup,
             "config": {"seconds": cfg["dns_seconds"], "rounds": cfg["dns_rounds"], "dnsperf": "-c 4 -q 100 -t 2",
                        "zone": "10k names, TTL 0", "allow_list": "1000 domains / patterns"}}
 

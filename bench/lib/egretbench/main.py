@@ -10,15 +10,15 @@ import sys
 import time
 import traceback
 
-from . import connbench, ctlbench, dnsbench, jmhbench, memory, policies, proc, report, rtcbench
+from . import connbench, ctlbench, dnsbench, jmhbench, memory, policies, proc, report, rtcbench, world
 from .world import BENCH, ROOT, World
 
-FULL = {"dns_warmup": 15, "dns_seconds": 8, "dns_rounds": 5, "dns_rate": 2000, "lat_seconds": 8, "lat_rounds": 3,
+FULL = {"dns_warmup": 60, "dns_seconds": 8, "dns_rounds": 5, "dns_rate": 2000, "lat_seconds": 8, "lat_rounds": 3,
         "rtc_loops": 100000, "rtc_twin_loops": 20000, "rtc_max_seconds": 240, "conn_seconds": 4, "conn_rounds": 5,
         "bulk_seconds": 3, "bulk_rounds": 3, "prop_writes": 100, "event_bursts": [(0, 5), (2000, 10)],
         "event_wait": 90, "sidecars": 10, "idle_seconds": 10,
         "jmh_args": "-f 1 -wi 3 -w 1s -i 5 -r 1s", "jmh_timeout": 600, "budget": 1800}
-QUICK = {"dns_warmup": 8, "dns_seconds": 3, "dns_rounds": 2, "dns_rate": 2000, "lat_seconds": 3, "lat_rounds": 1,
+QUICK = {"dns_warmup": 20, "dns_seconds": 3, "dns_rounds": 2, "dns_rate": 2000, "lat_seconds": 3, "lat_rounds": 1,
          "rtc_loops": 10000, "rtc_twin_loops": 5000, "rtc_max_seconds": 60, "conn_seconds": 2, "conn_rounds": 2,
          "bulk_seconds": 1, "bulk_rounds": 2, "prop_writes": 10, "event_bursts": [(0, 2), (2000, 3)],
          "event_wait": 30, "sidecars": 3, "idle_seconds": 3,
@@ -70,6 +70,9 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default=",".join(ALL), help="comma-separated subset of " + ",".join(ALL))
     ap.add_argument("--results", default=os.path.join(BENCH, "results"))
+    ap.add_argument("--jvm", choices=["deployed", "launcher"], default="deployed",
+                    help="deployed: the JVM options and memory limits of k8s-manifests/base (default); "
+                         "launcher: ./egret's defaults")
     args = ap.parse_args()
     cfg = dict(QUICK if args.quick else FULL)
     only = set(args.only.split(","))
@@ -85,6 +88,10 @@ def main():
     info = machine("quick" if args.quick else "full", placement)
     log(f"Egret benchmarks ({info['mode']}): {placement.describe()}; budget {cfg['budget']} s")
     w = World(placement, log)
+    if args.jvm == "launcher":
+        w.node_manifest = w.controller_manifest = None
+    info["jvm"] = {"node": w.node_manifest and world.deployed_jvm(w.node_manifest),
+                   "controller": w.controller_manifest and world.deployed_jvm(w.controller_manifest)}
     docs = {}
     rec = memory.Recorder()
 
@@ -136,10 +143,10 @@ def main():
 
             if "dns" in only:
                 def dns_all():
-                    dnsbench.warm_up(w, cfg["dns_warmup"])
+                    warm = dnsbench.warm_up(w, cfg["dns_warmup"], log)
                     with rec.during("DNS throughput load", {"node": w.node.pid, **{k: v for k, v in peers.items()
                                                                                     if k.startswith("dns") or k == "upstream"}}):
-                        t = dnsbench.throughput(w, cfg, log)
+                        t = dnsbench.throughput(w, cfg, log, warm)
                     report.write(args.results, t)
                     docs[t["benchmark"]] = t
                     return dnsbench.latency(w, cfg, log)

@@ -55,9 +55,39 @@ def cidr_entry(i):
     return f"198.{18 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}/32"
 
 
-def java_env():
-    # bind the agent's and the controller's HTTP ports to loopback only
-    return {"JAVA_TOOL_OPTIONS": "-Dquarkus.http.host=127.0.0.1"}
+def java_env(deployed=None):
+    """The HTTP ports on loopback only; with a manifest, the JVM options and memory limit it deploys the app with."""
+    env = {"JAVA_TOOL_OPTIONS": "-Dquarkus.http.host=127.0.0.1"}
+    if deployed:
+        env["JDK_JAVA_OPTIONS"] = deployed_jvm(deployed)
+    return env
+
+
+def deployed_jvm(manifest):
+    """JDK_JAVA_OPTIONS of the container in a k8s manifest, plus -XX:MaxRAM set to its memory limit, so the JVM
+    sizes itself as it would in that container (e.g. the node agent: 35% of 256Mi for the heap, C1 only)."""
+    lines = open(os.path.join(ROOT, "k8s-manifests", "base", manifest)).read().splitlines()
+    opts, limit = "", None
+    for i, line in enumerate(lines):
+        if line.strip() == "- name: JDK_JAVA_OPTIONS":
+            value = lines[i + 1].split("value:", 1)[1].strip()
+            if value in (">-", ">", "|", "|-"):
+                indent = len(lines[i + 2]) - len(lines[i + 2].lstrip())
+                parts = []
+                for follow in lines[i + 2:]:
+                    if not follow.strip() or len(follow) - len(follow.lstrip()) < indent:
+                        break
+                    parts.append(follow.strip())
+                value = " ".join(parts)
+            opts = value
+        if line.strip() == "limits:":
+            for follow in lines[i + 1:i + 4]:
+                if follow.strip().startswith("memory:"):
+                    limit = follow.split(":", 1)[1].strip()
+    if limit:
+        units = {"Ki": "k", "Mi": "m", "Gi": "g"}
+        opts += f" -XX:MaxRAM={limit[:-2]}{units[limit[-2:]]}" if limit[-2:] in units else f" -XX:MaxRAM={limit}"
+    return opts
 
 
 class World:
@@ -70,6 +100,9 @@ class World:
         self.names_file = os.path.join(self.work, "names.txt")
         self.node = None
         self.node_port = None
+        # the JVM options and memory limit of the DaemonSet (None: the launcher's defaults)
+        self.node_manifest = "node-daemonset.yaml"
+        self.controller_manifest = "controller.yaml"
         self.controller = None
         self.pin_dir = None
         self.procs = {}
@@ -157,7 +190,7 @@ class World:
 table inet egretbench_dns {{
   set allow4 {{ type ipv4_addr; flags timeout; timeout 1s; }}
   chain out {{ type filter hook output priority 0; policy accept;
-    socket cgroupv2 level 2 "{self.nft_cgroup_path(self.cgroup(CG_PEERS + '/dnsfw'))}" ip daddr != @allow4 counter drop
+    meta l4proto tcp socket cgroupv2 level 2 "{self.nft_cgroup_path(self.cgroup(CG_PEERS + '/dnsfw'))}" ip daddr != @allow4 counter drop
   }}
 }}""")
         conf = self.path("dnsmasq-nftset.conf")
@@ -316,9 +349,14 @@ backend sink
         if controller:
             cmd += ["--controller", controller, "--token-file", token_file]
         t0 = time.monotonic()
-        self.node = proc.start(cmd, self.path(f"node-{tag}.log"), cpus=self.p.servers, env=java_env())
-        proc.wait_for(lambda: proc.http("GET", f"http://127.0.0.1:{self.node_port}/q/health/ready")[0] == 200, 120,
-                      f"egret node ready (log {self.node.log})")
+        self.node = proc.start(cmd, self.path(f"node-{tag}.log"), cpus=self.p.servers,
+                               env=java_env(self.node_manifest))
+        try:
+            proc.wait_for(lambda: proc.http("GET", f"http://127.0.0.1:{self.node_port}/q/health/ready")[0] == 200,
+                          180, "egret node ready")
+        except RuntimeError as e:
+            tail = open(self.node.log, errors="replace").read()[-3000:]
+            raise RuntimeError(f"{e}; its log ends:\n{tail}") from e
         self.node_started_s = time.monotonic() - t0
         return self.node
 
