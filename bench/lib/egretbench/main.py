@@ -159,11 +159,12 @@ def main():
                     # created only now: dnsmasq's nftset writes slow down with the size of the whole ruleset
                     w.start_nft_conn()
                     fill = connbench.fill_learned(w, log)
+                    time.sleep(2)
+                    rec.idle("node (same, learned map holds 10k)", w.node.pid, cfg["idle_seconds"])
+                    log(f"  node idle CPU: {rec.idle_cpu}")
                     problems = connbench.check_policies(w)
                     if problems:
                         raise RuntimeError("; ".join(problems))
-                    rec.idle("node (same, learned map holds 10k)", w.node.pid, cfg["idle_seconds"])
-                    log(f"  node idle CPU: {rec.idle_cpu}")
                     with rec.during("connection load", {"node": w.node.pid, "squid": peers["squid"],
                                                         "haproxy": peers["haproxy"]}):
                         c = connbench.setup_rate(w, cfg, log)
