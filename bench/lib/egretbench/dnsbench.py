@@ -166,6 +166,6 @@ def latency(w, cfg, log):
         "dns_errors": sum(a["errors"] for a in agent),
     }
     return {"benchmark": "dns_latency", "title": f"DNS latency at {rate} queries/s (dnsperf -Q)", "unit": "us (p50)",
-            "higher_is_better": False, "baseline": "direct", "paths": paths, "agent": agent_time,
+            "higher_is_better": False, "baseline": None, "paths": paths, "agent": agent_time,
             "rounds": [{p: {k: v for k, v in r[p].items()} for p in PATHS} for r in rounds],
             "config": {"rate": rate, "seconds": cfg["lat_seconds"], "rounds": cfg["lat_rounds"]}}

@@ -117,12 +117,14 @@ def summary(results_dir, docs, machine, bar_docs):
             L.append(_table(doc, [("p90", "p90"), ("p99", "p99"), ("added p50", "added_p50"),
                                   ("added p90", "added_p90")]))
             a = doc.get("agent", {})
-            L += ["", f"Egret agent's own time (mean, query in to answer out, incl. the map write) "
-                  f"{fmt(a.get('query_to_release_mean_us'))} us; of which the answer was held for its map write: "
-                  f"mean {fmt(a.get('answer_hold_mean_us'))} us, "
-                  + (", ".join(f"{q} {fmt(v)} us" for q, v in (a.get('answer_hold_us') or {}).items()))
-                  + f"; upstream (as the agent saw it) mean {fmt(a.get('upstream_mean_us'))} us; "
-                  f"DNS errors counted by the agent: {fmt(a.get('dns_errors'))}."]
+            L += ["", f"Egret agent's own time (mean over the Egret runs, query in to answer out, map write included: "
+                  f"the client's mean through Egret minus the upstream time the agent measured) "
+                  f"{fmt(a.get('query_to_release_mean_us'))} us; upstream as the agent saw it, mean "
+                  f"{fmt(a.get('upstream_mean_us'))} us. Answers held for their map write: mean "
+                  f"{fmt(a.get('answer_hold_mean_us'))} us; "
+                  + (", ".join(f"{q} at most {fmt(v)} us" for q, v in (a.get('answer_hold_us') or {}).items()))
+                  + f" (upper bounds of the agent's histogram buckets, which start at 1 ms). DNS errors counted by "
+                  f"the agent: {fmt(a.get('dns_errors'))}."]
         elif b == "conn_setup":
             L.append(_table(doc, [("p50 us", "p50_us"), ("p99 us", "p99_us"), ("added p50 us", "added_p50_us"),
                                   ("failed", "failed")]))
@@ -133,14 +135,17 @@ def summary(results_dir, docs, machine, bar_docs):
             L.append(_table(doc, [("loops", "loops"), ("loops/s", "rate"), ("DNS failures", "dns_failures"),
                                   ("resolve p50 us", "resolve_p50_us")]))
             h = doc.get("answer_held_us", {})
-            L += ["", f"Time Egret held answers until their addresses were in the kernel: "
-                  + ", ".join(f"{q} {fmt(v)} us" for q, v in h.items()) + f" ({doc.get('answers_held')} answers)."]
+            L += ["", f"Time Egret held answers until their addresses were in the kernel "
+                  f"({fmt(doc.get('answers_held'))} answers): mean {fmt(h.get('mean'))} us; "
+                  + ", ".join(f"{q} at most {fmt(v)} us" for q, v in h.items() if q != "mean")
+                  + " (upper bounds of the agent's histogram buckets, which start at 1 ms)."]
         elif b == "policy_propagation":
             e = doc["paths"]["egret"]
             L += [f"REST write to enforcement (a probe in the workload sees the new address let through), "
                   f"{doc['config']['writes']} writes: p50 {fmt(e['p50'])} ms, p90 {fmt(e['p90'])} ms, "
-                  f"p99 {fmt(e['p99'])} ms, max {fmt(e['max'])} ms. Node's own sync lag (egret_policy_sync_lag_seconds, "
-                  f"ms): {fmt(doc.get('node_sync_lag_ms'))}."]
+                  f"p99 {fmt(e['p99'])} ms, max {fmt(e['max'])} ms. The node's own sync lag "
+                  f"(egret_policy_sync_lag_seconds, upper bounds of its histogram buckets, ms): "
+                  f"{fmt(doc.get('node_sync_lag_ms'))}."]
         elif b == "events":
             L.append("| burst | denied connects | generated/s | received | lost | delivered/s end to end | node: ring lost, channel lost, journal dropped |")
             L.append("|---|---|---|---|---|---|---|")

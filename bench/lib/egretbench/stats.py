@@ -91,7 +91,8 @@ def histogram_delta(after, before):
 
 
 def histogram_quantile(h, q):
-    """Like PromQL's histogram_quantile: linear interpolation inside the bucket that holds the quantile."""
+    """The upper bound of the bucket that holds the q-quantile: "at most", never an interpolation inside a bucket
+    (the agent's timers start their buckets at 1 ms, so interpolating would invent sub-millisecond values)."""
     buckets = h["buckets"]
     if not buckets or h["count"] <= 0:
         return None
@@ -99,13 +100,9 @@ def histogram_quantile(h, q):
     if total <= 0:
         return None
     rank = q * total
-    prev_le, prev_c = 0.0, 0.0
+    prev_le = 0.0
     for le, c in buckets:
         if c >= rank:
-            if math.isinf(le):
-                return prev_le
-            if c == prev_c:
-                return le
-            return prev_le + (le - prev_le) * (rank - prev_c) / (c - prev_c)
-        prev_le, prev_c = le, c
+            return prev_le if math.isinf(le) else le
+        prev_le = le
     return buckets[-1][0]
