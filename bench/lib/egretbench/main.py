@@ -214,6 +214,7 @@ def main():
         info["load_after"] = os.getloadavg()[0]
         info["duration_s"] = time.monotonic() - started
         info["config"] = cfg
+        info["cgroups_recreated"] = proc.recreated
         os.makedirs(args.results, exist_ok=True)
         with open(os.path.join(args.results, "machine.json"), "w") as f:
             json.dump(info, f, indent=1)

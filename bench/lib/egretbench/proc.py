@@ -8,6 +8,7 @@ import urllib.request
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 _started = []
+recreated = []  # cgroups someone else removed during the run
 
 
 def v2_root():
@@ -43,6 +44,7 @@ def _wrap(cmd, cpus, cgroup):
     if cpus is not None:
         out += ["taskset", "-c", cpus]
     if cgroup is not None:
+        ensure_cgroup(cgroup)
         procs = os.path.join(v2_root(), cgroup, "cgroup.procs")
         out += ["sh", "-c", 'echo $$ > "$0" && exec "$@"', procs]
     return out + [str(c) for c in cmd]
@@ -97,6 +99,17 @@ def stop(p, grace=10):
 def stop_all():
     while _started:
         stop(_started.pop())
+
+
+def ensure_cgroup(rel):
+    """Re-creates a workload cgroup that vanished (on a shared machine something may remove empty cgroups) and
+    gives the agent's reconcile (every second) time to police the new one."""
+    path = os.path.join(v2_root(), rel)
+    if not os.path.isdir(path):
+        os.makedirs(path, exist_ok=True)
+        recreated.append(rel)
+        print(f"warning: cgroup {rel} had been removed by someone else; re-created it", flush=True)
+        time.sleep(2.5)
 
 
 def make_cgroup(rel):

@@ -92,7 +92,11 @@ def summary(results_dir, docs, machine, bar_docs):
           f"`{(machine.get('jvm') or {}).get('controller') or './egret defaults'}`.", "",
           "Every peer is measured in the same run, interleaved round by round with Egret; ratios are the median of "
           "the per-round ratios (each round measures every path back to back), values are medians over the rounds.",
-          "", "## Bars", "", "| bar | target | measured | met |", "|---|---|---|---|"]
+          ""]
+    if machine.get("cgroups_recreated"):
+        L += [f"Note: something else on the machine removed these empty cgroups during the run; the driver "
+              f"re-created them before use: {', '.join(machine['cgroups_recreated'])}.", ""]
+    L += ["## Bars", "", "| bar | target | measured | met |", "|---|---|---|---|"]
     for doc in bar_docs:
         for b in doc.get("bars", []):
             kind = b.get("kind", "min")
