@@ -41,8 +41,8 @@ def machine(mode, placement):
         return "unknown"
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                           text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "--", ".",
+                            ":!bench/results"], capture_output=True, text=True).stdout.strip()
     os_name = "unknown"
     try:
         for line in open("/etc/os-release"):
