@@ -124,10 +124,10 @@ def summary(results_dir, docs, machine, bar_docs):
             L += ["", f"Egret agent's own time (mean over the Egret runs, query in to answer out, map write included: "
                   f"the client's mean through Egret minus the upstream time the agent measured) "
                   f"{fmt(a.get('query_to_release_mean_us'))} us; upstream as the agent saw it, mean "
-                  f"{fmt(a.get('upstream_mean_us'))} us. Answers held for their map write: mean "
+                  f"{fmt(a.get('upstream_mean_us'))} us. Answers held until the kernel had their addresses (0 when it already had them): mean "
                   f"{fmt(a.get('answer_hold_mean_us'))} us; "
                   + (", ".join(f"{q} at most {fmt(v)} us" for q, v in (a.get('answer_hold_us') or {}).items()))
-                  + f" (upper bounds of the agent's histogram buckets, which start at 1 ms). DNS errors counted by "
+                  + f" (upper bounds of the agent's histogram buckets, 10 us to 10 s). DNS errors counted by "
                   f"the agent: {fmt(a.get('dns_errors'))}."]
         elif b == "conn_setup":
             L.append(_table(doc, [("p50 us", "p50_us"), ("p99 us", "p99_us"), ("added p50 us", "added_p50_us"),
@@ -142,7 +142,7 @@ def summary(results_dir, docs, machine, bar_docs):
             L += ["", f"Time Egret held answers until their addresses were in the kernel "
                   f"({fmt(doc.get('answers_held'))} answers): mean {fmt(h.get('mean'))} us; "
                   + ", ".join(f"{q} at most {fmt(v)} us" for q, v in h.items() if q != "mean")
-                  + " (upper bounds of the agent's histogram buckets, which start at 1 ms)."]
+                  + " (upper bounds of the agent's histogram buckets, 10 us to 10 s)."]
         elif b == "policy_propagation":
             e = doc["paths"]["egret"]
             L += [f"REST write to enforcement (a probe in the workload sees the new address let through), "

@@ -92,7 +92,7 @@ def histogram_delta(after, before):
 
 def histogram_quantile(h, q):
     """The upper bound of the bucket that holds the q-quantile: "at most", never an interpolation inside a bucket
-    (the agent's timers start their buckets at 1 ms, so interpolating would invent sub-millisecond values)."""
+    (interpolating inside a bucket would invent precision the histogram does not have)."""
     buckets = h["buckets"]
     if not buckets or h["count"] <= 0:
         return None

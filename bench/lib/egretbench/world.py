@@ -2,6 +2,7 @@
 haproxy), the echo server, Egret's node agent and controller, and the cgroups the workloads run in. Every piece is
 started on loopback with ports picked free, and torn down by close()."""
 import json
+import glob
 import os
 import shutil
 import socket
@@ -57,10 +58,22 @@ def cidr_entry(i):
 
 def java_env(deployed=None):
     """The HTTP ports on loopback only; with a manifest, the JVM options and memory limit it deploys the app with."""
-    env = {"JAVA_TOOL_OPTIONS": "-Dquarkus.http.host=127.0.0.1"}
+    env = {"JAVA_TOOL_OPTIONS": ("-Dquarkus.http.host=127.0.0.1 " + os.environ.get("EGRET_BENCH_JVM_EXTRA", "")).strip()}
     if deployed:
         env["JDK_JAVA_OPTIONS"] = deployed_jvm(deployed)
+        arenas = deployed_env(deployed, "MALLOC_ARENA_MAX")
+        if arenas:
+            env["MALLOC_ARENA_MAX"] = arenas
     return env
+
+
+def deployed_env(manifest, name):
+    """A plain `value:` of an environment variable of a container in a k8s manifest, or None."""
+    lines = open(os.path.join(ROOT, "k8s-manifests", "base", manifest)).read().splitlines()
+    for i, line in enumerate(lines[:-1]):
+        if line.strip() == f"- name: {name}" and "value:" in lines[i + 1]:
+            return lines[i + 1].split("value:", 1)[1].strip().strip('"')
+    return None
 
 
 def deployed_jvm(manifest):
@@ -108,6 +121,18 @@ class World:
         self.procs = {}
         self.nft_tables = []
         self.cgroups = []
+        self.clean_stale_pins()
+
+    def clean_stale_pins(self):
+        """Uninstalls what an interrupted earlier run left pinned (its links would still redirect the bench cgroup's
+        DNS to a proxy that is gone)."""
+        for d in glob.glob("/sys/fs/bpf/egret-bench-*"):
+            pid = d.rsplit("-", 1)[-1]
+            if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                self.log(f"removing what an interrupted run left in {d}")
+                subprocess.run([os.path.join(ROOT, "egret"), "node", "--pin-dir", d, "--uninstall"],
+                               capture_output=True)
+                shutil.rmtree(d, ignore_errors=True)
 
     # ---------- helpers ----------
     def path(self, *parts):

@@ -1,6 +1,7 @@
 package dev.egret.node.agent;
 
 import dev.egret.audit.AuditEvent;
+import dev.egret.node.audit.AuditBatch;
 import dev.egret.node.audit.AuditJournal;
 import dev.egret.node.audit.AuditPipeline;
 import dev.egret.node.audit.AuditShipper;
@@ -21,7 +22,8 @@ import java.time.Clock;
 import java.time.Duration;
 
 /**
- * The node's audit stream: kernel and DNS events are published on the {@code audit-events} channel; its consumer
+ * The node's audit stream: kernel and DNS events, folded with their allowed repeats, are published on the
+ * {@code audit-events} channel; its consumer
  * journals them (bounded, on disk) and a shipper delivers the journal to the controller or Kafka.
  */
 @ApplicationScoped
@@ -38,7 +40,7 @@ public class NodeAudit {
     @Inject
     @Channel(CHANNEL)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 65536)
-    Emitter<AuditEvent> emitter;
+    Emitter<AuditBatch> emitter;
 
     @Inject
     @Channel(KafkaAuditTransport.CHANNEL)
@@ -66,30 +68,36 @@ public class NodeAudit {
                         metrics.auditReceiverUp(up);
                     }
                 });
-        pipeline = new AuditPipeline(journal, new EventFolder(config.auditFoldWindow(), 10_000), shipper, Clock.systemUTC());
+        pipeline = new AuditPipeline(journal, new EventFolder(config.auditFoldWindow(), 10_000), shipper, Clock.systemUTC(),
+                this::send);
         metrics.bindJournal(journal);
         LOG.infof("audit journal in %s (%d pending), delivery: %s", config.stateDir().resolve("journal"), journal.pending(),
                 transport == null ? "none (no controller configured)" : config.transport());
     }
 
-    /** Publishes an event on the audit channel; never throws (a full buffer is counted as lost). */
+    /** Takes an event: folded with its repeats, then published on the audit channel; never throws. */
     public void publish(AuditEvent e) {
-        if (pipeline == null) {
-            return;
+        AuditPipeline p = pipeline;
+        if (p != null) {
+            p.offer(e);
         }
+    }
+
+    /** Sends ready events on the channel (a full buffer counts them as lost). */
+    private void send(AuditBatch b) {
         try {
-            emitter.send(e);
+            emitter.send(b);
         } catch (RuntimeException ex) {
-            metrics.auditLost();
+            metrics.auditLost(b.events().size());
         }
     }
 
     @Incoming(CHANNEL)
     @Blocking(ordered = true)
-    void consume(AuditEvent e) {
+    void consume(AuditBatch b) {
         AuditPipeline p = pipeline;
         if (p != null) {
-            p.accept(e);
+            p.store(b);
         }
     }
 

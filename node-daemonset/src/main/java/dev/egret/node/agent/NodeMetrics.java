@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -125,9 +127,9 @@ public class NodeMetrics implements DnsMetrics {
         }
     }
 
-    void auditLost() {
+    void auditLost(int events) {
         Counter.builder(AUDIT_LOST).description("Audit events lost before the journal (channel buffer full)")
-                .register(registry).increment();
+                .register(registry).increment(events);
     }
 
     private static final long MAP_SCAN_INTERVAL_NANOS = 10_000_000_000L;
@@ -201,9 +203,15 @@ public class NodeMetrics implements DnsMetrics {
 
     @Override
     public void query(String workload, Verdict verdict) {
-        Counter.builder(DNS_QUERIES).tags("workload", workload, "verdict", verdict.wireName())
-                .description("DNS queries of policed workloads by verdict").register(registry).increment();
+        dnsQueries.computeIfAbsent(workload + "\n" + verdict.wireName(), k -> Counter.builder(DNS_QUERIES)
+                .tags("workload", workload, "verdict", verdict.wireName())
+                .description("DNS queries of policed workloads by verdict").register(registry)).increment();
     }
+
+    /** Per-query meters, looked up once (the registry's own lookup is a cost on every DNS answer). */
+    private final Map<String, Counter> dnsQueries = new ConcurrentHashMap<>();
+    private volatile Timer upstreamTimer;
+    private volatile Timer datapathWaitTimer;
 
     @Override
     public void error(String reason) {
@@ -213,16 +221,26 @@ public class NodeMetrics implements DnsMetrics {
 
     @Override
     public void upstreamSeconds(double s) {
-        Timer.builder(DNS_UPSTREAM).publishPercentileHistogram()
-                .description("Time upstream resolvers took to answer").register(registry)
-                .record(Duration.ofNanos((long) (s * 1e9)));
+        Timer t = upstreamTimer;
+        if (t == null) {
+            upstreamTimer = t = fineTimer(DNS_UPSTREAM, "Time upstream resolvers took to answer");
+        }
+        t.record((long) (s * 1e9), TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void datapathWaitSeconds(double s) {
-        Timer.builder(DNS_DATAPATH_WAIT).publishPercentileHistogram()
-                .description("Time an answer was held until its addresses were in the kernel").register(registry)
-                .record(Duration.ofNanos((long) (s * 1e9)));
+        Timer t = datapathWaitTimer;
+        if (t == null) {
+            datapathWaitTimer = t = fineTimer(DNS_DATAPATH_WAIT, "Time an answer was held until its addresses were in the kernel");
+        }
+        t.record((long) (s * 1e9), TimeUnit.NANOSECONDS);
+    }
+
+    /** A histogram from 10 us to 10 s: DNS times on a node are tens of microseconds to milliseconds. */
+    private Timer fineTimer(String name, String description) {
+        return Timer.builder(name).publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).description(description).register(registry);
     }
 
     /** A learned-IP sweep's result, on the datapath thread. */

@@ -24,6 +24,8 @@ public final class Reconciler {
     private final EgretDatapath datapath;
     /** Physical slot to what it holds, for the slots this reconciler wrote or verified. */
     private final Map<Integer, CompiledPolicy> applied = new HashMap<>();
+    /** Physical slot to the compiled policy it was last re-keyed from and the result (saves a copy each pass). */
+    private final Map<Integer, CompiledPolicy[]> rekeyed = new HashMap<>();
     private boolean first = true;
 
     public Reconciler(EgretDatapath datapath) {
@@ -33,6 +35,16 @@ public final class Reconciler {
     /** The logical slot (the policy) of a physical slot in the kernel, e.g. of an event. */
     public static int logical(int physical) {
         return physical >>> 1;
+    }
+
+    private CompiledPolicy forSlot(CompiledPolicy source, int physical) {
+        CompiledPolicy[] last = rekeyed.get(physical);
+        if (last != null && last[0] == source) {
+            return last[1];
+        }
+        CompiledPolicy out = source.forSlot(physical);
+        rekeyed.put(physical, new CompiledPolicy[]{source, out});
+        return out;
     }
 
     /** Returns how many kernel changes were made (policies written plus bindings changed). */
@@ -59,7 +71,7 @@ public final class Reconciler {
         for (Map.Entry<Integer, CompiledPolicy> e : desired.policies().entrySet()) {
             int s = e.getKey();
             int inUse = live.contains(2 * s + 1) && !live.contains(2 * s) ? 2 * s + 1 : 2 * s;
-            CompiledPolicy wanted = e.getValue().forSlot(inUse);
+            CompiledPolicy wanted = forSlot(e.getValue(), inUse);
             if (wanted.equals(applied.get(inUse)) || (!applied.containsKey(inUse) && datapath.holds(wanted))) {
                 applied.put(inUse, wanted);
                 target.put(s, inUse);
@@ -80,7 +92,7 @@ public final class Reconciler {
                 continue;
             }
             int spare = inUse ^ 1;
-            CompiledPolicy next = e.getValue().forSlot(spare);
+            CompiledPolicy next = forSlot(e.getValue(), spare);
             datapath.removeSlot(spare);
             try {
                 datapath.applyPolicy(next);
@@ -119,6 +131,7 @@ public final class Reconciler {
         for (Integer slot : stale) {
             datapath.removeSlot(slot);
             applied.remove(slot);
+            rekeyed.remove(slot);
             changes++;
         }
         return changes;

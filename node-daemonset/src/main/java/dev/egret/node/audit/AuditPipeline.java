@@ -6,13 +6,18 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The node's audit path after the message channel: folds allowed repeats, appends to the journal, wakes the shipper,
- * and forces the journal to disk once a second. Thread-safe: events arrive from the kernel reader and the DNS proxy.
+ * The node's audit path: {@link #offer} folds allowed repeats and hands what is ready (denied events at once,
+ * folded ones when their window closes) to the message channel; the channel's consumer calls {@link #store}, which
+ * appends to the journal and wakes the shipper; the journal is forced to disk once a second. Folding comes before
+ * the channel, so the busy allowed path (a DNS answer, an allowed connect) costs a map update, not a message; what
+ * is ready at once travels as one batch (one hop to the journal's thread per batch, not per event).
+ * Thread-safe: events arrive from the kernel reader and the DNS proxy.
  */
 public final class AuditPipeline implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AuditPipeline.class);
@@ -22,9 +27,15 @@ public final class AuditPipeline implements AutoCloseable {
     private final AuditShipper shipper;
     private final Clock clock;
     private final ScheduledExecutorService ticker;
+    private final Consumer<AuditBatch> channel;
 
-    /** @param shipper null when events are only journaled (no controller, no Kafka configured) */
-    public AuditPipeline(AuditJournal journal, EventFolder folder, AuditShipper shipper, Clock clock) {
+    /**
+     * @param shipper null when events are only journaled (no controller, no Kafka configured)
+     * @param channel where ready events go, a batch at a time; its consumer calls {@link #store}
+     */
+    public AuditPipeline(AuditJournal journal, EventFolder folder, AuditShipper shipper, Clock clock,
+                         Consumer<AuditBatch> channel) {
+        this.channel = channel;
         this.journal = journal;
         this.folder = folder;
         this.shipper = shipper;
@@ -33,12 +44,24 @@ public final class AuditPipeline implements AutoCloseable {
         ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
     }
 
-    public void accept(AuditEvent e) {
+    /** Folds an event; what is ready goes to the channel. */
+    public void offer(AuditEvent e) {
         List<AuditEvent> ready;
         synchronized (folder) {
             ready = folder.offer(e, clock.instant());
         }
-        store(ready);
+        send(ready);
+    }
+
+    /** Journals a batch that came through the channel. */
+    public void store(AuditBatch b) {
+        store(b.events());
+    }
+
+    private void send(List<AuditEvent> ready) {
+        if (!ready.isEmpty()) {
+            channel.accept(new AuditBatch(ready));
+        }
     }
 
     private void tick() {
@@ -47,7 +70,7 @@ public final class AuditPipeline implements AutoCloseable {
             synchronized (folder) {
                 due = folder.due(clock.instant());
             }
-            store(due);
+            send(due);
             journal.flush();
         } catch (RuntimeException e) {
             LOG.error("audit journal tick failed", e);

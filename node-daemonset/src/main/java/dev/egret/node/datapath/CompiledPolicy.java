@@ -41,7 +41,7 @@ public record CompiledPolicy(int slot, boolean audit, boolean allowRaw, Map<BpfM
     /** Equal when the kernel would hold the same entries: values compare by content, not array identity. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof CompiledPolicy c && slot == c.slot && audit == c.audit && allowRaw == c.allowRaw
+        return this == o || o instanceof CompiledPolicy c && slot == c.slot && audit == c.audit && allowRaw == c.allowRaw
                 && sameEntries(allow4, c.allow4) && sameEntries(deny4, c.deny4) && sameEntries(allow6, c.allow6)
                 && sameEntries(deny6, c.deny6);
     }

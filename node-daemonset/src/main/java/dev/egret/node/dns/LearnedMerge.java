@@ -16,6 +16,24 @@ public final class LearnedMerge {
     private LearnedMerge() {
     }
 
+    /**
+     * True when the entry in the map already allows what {@code fresh} would, on every port of it, for at least half
+     * of {@code fresh}'s remaining lifetime: then the answer needs no write (an address answered often is written
+     * again at most once per half lifetime, and the answer is released without waiting for the datapath).
+     */
+    public static boolean covers(Optional<LearnedIp> current, LearnedIp fresh, long nowNanos) {
+        if (current.isEmpty()) {
+            return false;
+        }
+        LearnedIp c = current.get();
+        long freshLeft = fresh.expiresNanos() - nowNanos;
+        long left = c.expiresNanos() - nowNanos;
+        if (freshLeft <= 0 || left <= 0 || left < freshLeft / 2) {
+            return false;
+        }
+        return c.ports().ranges().contains(PortRange.ALL) || c.ports().ranges().containsAll(fresh.ports().ranges());
+    }
+
     /** What to write for {@code fresh}, given the entry in the map (if any) at monotonic time {@code nowNanos}. */
     public static LearnedIp merge(Optional<LearnedIp> current, LearnedIp fresh, long nowNanos) {
         if (current.isEmpty() || current.get().expiresNanos() <= nowNanos) {

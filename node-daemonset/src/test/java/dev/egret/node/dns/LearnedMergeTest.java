@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LearnedMergeTest {
     private static final InetAddress IP = InetAddress.getLoopbackAddress();
@@ -46,5 +48,27 @@ class LearnedMergeTest {
         LearnedIp merged = LearnedMerge.merge(Optional.of(entry(1000, many)), entry(500, 80), 100);
         assertEquals(List.of(new PortRange(80, 80, KernelContract.PROTO_TCP)), List.copyOf(merged.ports().ranges()));
         assertEquals(1000, merged.expiresNanos());
+    }
+
+    @Test
+    void anEntryThatAllowsThePortsForHalfTheFreshLifetimeNeedsNoWrite() {
+        // now 100, fresh expires at 1100 (1000 left): 500 left is enough, 499 is not
+        assertTrue(LearnedMerge.covers(Optional.of(entry(600, 80, 443)), entry(1100, 443), 100));
+        assertFalse(LearnedMerge.covers(Optional.of(entry(599, 80, 443)), entry(1100, 443), 100));
+        assertTrue(LearnedMerge.covers(Optional.of(entry(5000, 443)), entry(1100, 443), 100), "longer is fine");
+    }
+
+    @Test
+    void aMissingExpiredOrNarrowerEntryMustBeWritten() {
+        assertFalse(LearnedMerge.covers(Optional.empty(), entry(1100, 443), 100));
+        assertFalse(LearnedMerge.covers(Optional.of(entry(100, 443)), entry(1100, 443), 100), "expired now");
+        assertFalse(LearnedMerge.covers(Optional.of(entry(5000, 80)), entry(1100, 443), 100), "443 not allowed yet");
+        assertFalse(LearnedMerge.covers(Optional.of(entry(5000, 443)), entry(1100, 80, 443), 100));
+    }
+
+    @Test
+    void anEntryForAllPortsCoversAnyPorts() {
+        LearnedIp all = new LearnedIp(2, IP, 5000, new RuleValue(new TreeSet<>(List.of(PortRange.ALL))));
+        assertTrue(LearnedMerge.covers(Optional.of(all), entry(1100, 80, 443), 100));
     }
 }
