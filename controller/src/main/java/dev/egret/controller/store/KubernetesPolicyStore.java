@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -23,9 +24,13 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -58,6 +63,8 @@ public final class KubernetesPolicyStore implements PolicyStore, AutoCloseable {
     private final Map<String, String> pendingDeletes = new ConcurrentHashMap<>();
     private final Deque<ChangeRecord> changes = new ArrayDeque<>();
     private volatile boolean synced;
+    private final ExecutorService statusWriter = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon().name("egret-policy-status").unstarted(r));
 
     /**
      * @param onChange called after every change the informer sees (wakes policy watchers for writes made elsewhere)
@@ -75,7 +82,7 @@ public final class KubernetesPolicyStore implements PolicyStore, AutoCloseable {
 
             @Override
             public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
-                if (!version(before).equals(version(after))) {
+                if (!version(before).equals(version(after)) && !statusOnly(before, after)) {
                     observed(after, "update");
                 }
             }
@@ -117,6 +124,49 @@ public final class KubernetesPolicyStore implements PolicyStore, AutoCloseable {
             }
         }
         onChange.run();
+        if (!action.equals("delete")) {
+            try {
+                statusWriter.execute(() -> reportValidity(name));
+            } catch (RejectedExecutionException e) {
+                // closing
+            }
+        }
+    }
+
+    /** A write of the status subresource only: nothing a node or a REST reader sees changed. */
+    private static boolean statusOnly(GenericKubernetesResource before, GenericKubernetesResource after) {
+        return Objects.equals(before.getAdditionalProperties().get("spec"), after.getAdditionalProperties().get("spec"))
+                && Objects.equals(before.getMetadata().getLabels(), after.getMetadata().getLabels())
+                && !Objects.equals(before.getAdditionalProperties().get("status"), after.getAdditionalProperties().get("status"));
+    }
+
+    /**
+     * Tells {@code kubectl get -o yaml} why a resource is ignored ({@link ValidityStatus}). A write that loses a race
+     * (another replica, a newer spec) is dropped: the event of the newer version decides again.
+     */
+    private void reportValidity(String name) {
+        GenericKubernetesResource r = informer.getStore().getByKey(name);
+        if (r == null) {
+            return;
+        }
+        String problem = parse(r).problem();
+        if (!ValidityStatus.needsWrite(r.getAdditionalProperties().get("status"), problem)) {
+            return;
+        }
+        GenericKubernetesResource copy = Serialization.clone(r);
+        copy.setAdditionalProperty("status", ValidityStatus.status(problem, r.getMetadata().getGeneration(), clock.instant()));
+        if (problem != null) {
+            LOG.warnf("EgressPolicy %s is not a valid policy and is ignored: %s", name, problem);
+        }
+        try {
+            resources().resource(copy).updateStatus();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409 && e.getCode() != 404) {
+                LOG.warnf("cannot write the status of EgressPolicy %s: %s", name, e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot write the status of EgressPolicy %s: %s", name, e.getMessage());
+        }
     }
 
     @Override
@@ -244,10 +294,23 @@ public final class KubernetesPolicyStore implements PolicyStore, AutoCloseable {
     @Override
     public void close() {
         informer.close();
+        statusWriter.shutdownNow();
+    }
+
+    /** A resource read as a policy: exactly one of the two is set. */
+    private record Parsed(EgressPolicy policy, String problem) {
     }
 
     /** The policy a resource holds; empty (and logged) when it does not validate, e.g. written around the CRD schema. */
     static Optional<EgressPolicy> toPolicy(GenericKubernetesResource r) {
+        Parsed p = parse(r);
+        if (p.problem() != null) {
+            LOG.debugf("EgressPolicy %s is not a valid policy and is ignored: %s", r.getMetadata().getName(), p.problem());
+        }
+        return Optional.ofNullable(p.policy());
+    }
+
+    private static Parsed parse(GenericKubernetesResource r) {
         ObjectNode n = JSON.createObjectNode();
         n.put("apiVersion", r.getApiVersion());
         n.put("kind", r.getKind());
@@ -260,10 +323,9 @@ public final class KubernetesPolicyStore implements PolicyStore, AutoCloseable {
         Object spec = r.getAdditionalProperties().get("spec");
         n.set("spec", spec == null ? JSON.createObjectNode() : JSON.valueToTree(spec));
         try {
-            return Optional.of(PolicyCodec.fromTree(n, "egresspolicies/" + r.getMetadata().getName() + ": "));
+            return new Parsed(PolicyCodec.fromTree(n, "egresspolicies/" + r.getMetadata().getName() + ": "), null);
         } catch (RuntimeException e) {
-            LOG.warnf("EgressPolicy %s is not a valid policy and is ignored: %s", r.getMetadata().getName(), e.getMessage());
-            return Optional.empty();
+            return new Parsed(null, e.getMessage() == null ? e.toString() : e.getMessage());
         }
     }
 

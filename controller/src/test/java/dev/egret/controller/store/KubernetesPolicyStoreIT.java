@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -147,5 +148,44 @@ class KubernetesPolicyStoreIT {
         assertEquals(List.of("from-kubectl"), a.list().stream().map(EgressPolicy::name).toList(),
                 "a resource that is not a valid policy is left out, not half-read");
         assertEquals("kubernetes", a.changes().get(a.changes().size() - 1).subject());
+    }
+
+    private Map<?, ?> validCondition(String name) {
+        GenericKubernetesResource r = kubectl.genericKubernetesResources(KubernetesPolicyStore.EGRESS_POLICIES)
+                .withName(name).get();
+        return r == null ? null : ValidityStatus.condition(r.getAdditionalProperties().get("status"));
+    }
+
+    @Test
+    void anInvalidResourceSaysWhyInItsStatusUntilItIsFixed() throws Exception {
+        var policies = kubectl.genericKubernetesResources(KubernetesPolicyStore.EGRESS_POLICIES);
+        policies.resource(Serialization.unmarshal("""
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata: {name: broken}
+                spec: {egress: [{toCIDR: [not-a-cidr]}]}
+                """, GenericKubernetesResource.class)).create();
+        await(() -> validCondition("broken") != null, "a Valid condition on the broken resource");
+        Map<?, ?> c = validCondition("broken");
+        assertEquals("False", c.get("status"));
+        assertEquals("InvalidPolicy", c.get("reason"));
+        assertTrue(String.valueOf(c.get("message")).contains("not-a-cidr"), "the message names the bad value: " + c);
+        assertTrue(a.get("broken").isEmpty());
+
+        GenericKubernetesResource fixed = policies.withName("broken").get();
+        fixed.setAdditionalProperty("spec", Map.of("egress", List.of(Map.of("toCIDR", List.of("10.0.0.0/8")))));
+        policies.resource(fixed).update();
+        await(() -> validCondition("broken") != null && "True".equals(validCondition("broken").get("status")),
+                "the condition turns True once the spec is valid");
+        await(() -> a.get("broken").isPresent(), "the fixed policy is served");
+    }
+
+    @Test
+    void aPolicyWrittenThroughTheStoreKeepsItsVersionNoStatusWriteMovesIt() throws Exception {
+        WriteResult w = a.put(policy("deploy", 443), null, "alice");
+        Thread.sleep(500); // time for any status write to land
+        assertEquals(null, validCondition("deploy"), "a valid policy gets no status write");
+        WriteResult again = a.put(policy("deploy", 8443), Precondition.version(w.newVersion()), "alice");
+        assertTrue(again.newVersion() > w.newVersion());
     }
 }
