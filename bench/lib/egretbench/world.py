@@ -78,7 +78,7 @@ def deployed_env(manifest, name):
 
 def deployed_jvm(manifest):
     """JDK_JAVA_OPTIONS of the container in a k8s manifest, plus -XX:MaxRAM set to its memory limit, so the JVM
-    sizes itself as it would in that container (e.g. the node agent: 35% of 256Mi for the heap, C1 only)."""
+    sizes itself as it would in that container (e.g. the node agent: 17% of its 384Mi limit for the heap)."""
     lines = open(os.path.join(ROOT, "k8s-manifests", "base", manifest)).read().splitlines()
     opts, limit = "", None
     for i, line in enumerate(lines):

@@ -82,7 +82,12 @@ public final class KubernetesPolicyStore implements PolicyStore, AutoCloseable {
 
             @Override
             public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
-                if (!version(before).equals(version(after)) && !statusOnly(before, after)) {
+                if (version(before).equals(version(after))) {
+                    return;
+                }
+                if (statusOnly(before, after)) {
+                    statusObserved(after);
+                } else {
                     observed(after, "update");
                 }
             }
@@ -133,7 +138,18 @@ public final class KubernetesPolicyStore implements PolicyStore, AutoCloseable {
         }
     }
 
-    /** A write of the status subresource only: nothing a node or a REST reader sees changed. */
+    /**
+     * A status write moves the resource's version (the ETag the REST API serves) but changes no policy: the store's
+     * version follows, with no change record and no new validity check.
+     */
+    private void statusObserved(GenericKubernetesResource r) {
+        long rv = number(r);
+        resourceVersion.accumulateAndGet(rv, Math::max);
+        lastSeen.put(r.getMetadata().getName(), rv);
+        onChange.run();
+    }
+
+    /** A write of the status subresource only: the spec and labels, what nodes and REST readers use, are the same. */
     private static boolean statusOnly(GenericKubernetesResource before, GenericKubernetesResource after) {
         return Objects.equals(before.getAdditionalProperties().get("spec"), after.getAdditionalProperties().get("spec"))
                 && Objects.equals(before.getMetadata().getLabels(), after.getMetadata().getLabels())
@@ -150,23 +166,28 @@ public final class KubernetesPolicyStore implements PolicyStore, AutoCloseable {
             return;
         }
         String problem = parse(r).problem();
-        if (!ValidityStatus.needsWrite(r.getAdditionalProperties().get("status"), problem)) {
-            return;
+        if (ValidityStatus.needsWrite(r.getAdditionalProperties().get("status"), problem)) {
+            if (problem != null) {
+                LOG.warnf("EgressPolicy %s is not a valid policy and is ignored: %s", name, problem);
+            }
+            writeStatus(r, problem);
         }
+    }
+
+    /** Writes the validity status over {@code r}'s version; returns the stored resource, or {@code r} if refused. */
+    private GenericKubernetesResource writeStatus(GenericKubernetesResource r, String problem) {
         GenericKubernetesResource copy = Serialization.clone(r);
         copy.setAdditionalProperty("status", ValidityStatus.status(problem, r.getMetadata().getGeneration(), clock.instant()));
-        if (problem != null) {
-            LOG.warnf("EgressPolicy %s is not a valid policy and is ignored: %s", name, problem);
-        }
         try {
-            resources().resource(copy).updateStatus();
+            return resources().resource(copy).updateStatus();
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409 && e.getCode() != 404) {
-                LOG.warnf("cannot write the status of EgressPolicy %s: %s", name, e.getMessage());
+                LOG.warnf("cannot write the status of EgressPolicy %s: %s", r.getMetadata().getName(), e.getMessage());
             }
         } catch (RuntimeException e) {
-            LOG.warnf("cannot write the status of EgressPolicy %s: %s", name, e.getMessage());
+            LOG.warnf("cannot write the status of EgressPolicy %s: %s", r.getMetadata().getName(), e.getMessage());
         }
+        return r;
     }
 
     @Override
@@ -201,6 +222,10 @@ public final class KubernetesPolicyStore implements PolicyStore, AutoCloseable {
             try {
                 GenericKubernetesResource stored = current == null ? resources().resource(desired).create()
                         : resources().resource(desired).update();
+                if (ValidityStatus.needsWrite(stored.getAdditionalProperties().get("status"), null)) {
+                    // a write that fixes an invalid resource clears its error now, so the version returned is final
+                    stored = writeStatus(stored, null);
+                }
                 long v = number(stored);
                 resourceVersion.accumulateAndGet(v, Math::max);
                 awaitCached(name, v);

@@ -188,4 +188,20 @@ class KubernetesPolicyStoreIT {
         WriteResult again = a.put(policy("deploy", 8443), Precondition.version(w.newVersion()), "alice");
         assertTrue(again.newVersion() > w.newVersion());
     }
+
+    @Test
+    void aRestWriteThatFixesAnInvalidResourceReturnsItsFinalVersion() throws Exception {
+        kubectl.genericKubernetesResources(KubernetesPolicyStore.EGRESS_POLICIES).resource(Serialization.unmarshal("""
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata: {name: deploy}
+                spec: {egress: [{toCIDR: [not-a-cidr]}]}
+                """, GenericKubernetesResource.class)).create();
+        await(() -> validCondition("deploy") != null, "the error is shown");
+        WriteResult w = a.put(policy("deploy", 443), null, "alice");
+        assertEquals("True", validCondition("deploy").get("status"), "the fix cleared the error");
+        Thread.sleep(500); // time for any further status write
+        WriteResult again = a.put(policy("deploy", 8443), Precondition.version(w.newVersion()), "alice");
+        assertTrue(again.newVersion() > w.newVersion(), "the version the fix returned still holds");
+    }
 }

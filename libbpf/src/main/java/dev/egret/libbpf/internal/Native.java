@@ -55,23 +55,6 @@ public final class Native {
     private static final MethodHandle CLOSE = LINKER.downcallHandle(LIBC.find("close").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
-    /** glibc's malloc_trim(size_t pad), absent on other C libraries. */
-    private static final MethodHandle MALLOC_TRIM = LIBC.find("malloc_trim")
-            .map(f -> LINKER.downcallHandle(f, FunctionDescriptor.of(JAVA_INT, JAVA_LONG))).orElse(null);
-
-    /** Returns free malloc memory to the kernel (glibc only); false where there is no malloc_trim. */
-    public static boolean mallocTrim() {
-        if (MALLOC_TRIM == null) {
-            return false;
-        }
-        try {
-            int released = (int) MALLOC_TRIM.invokeExact(0L);
-            return released >= 0;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
     /** The signature of libbpf's ring_buffer_sample_fn: {@code int (*)(void *ctx, void *data, size_t size)}. */
     static final FunctionDescriptor SAMPLE_FN = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG);
 

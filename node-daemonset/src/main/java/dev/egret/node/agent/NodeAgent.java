@@ -1,6 +1,5 @@
 package dev.egret.node.agent;
 
-import dev.egret.libbpf.NativeHeap;
 import dev.egret.libbpf.RingBuffer;
 import dev.egret.node.cgroup.CgroupLimitFiles;
 import dev.egret.node.cgroup.CgroupLimits;
@@ -139,8 +138,6 @@ public class NodeAgent {
         planner.scheduleWithFixedDelay(this::reconcileSafely, 0, config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
         eventThread = Thread.ofPlatform().name("egret-events").daemon().start(this::pumpEvents);
         startDns();
-        // what libbpf's loading and the JIT compilers freed stays in glibc's arenas unless handed back
-        planner.scheduleWithFixedDelay(NodeAgent::trimNativeHeap, 0, 30, TimeUnit.SECONDS);
     }
 
     /** Pod workloads: the pods of this node from the API server, their cgroups from the kubepods hierarchy. */
@@ -246,14 +243,6 @@ public class NodeAgent {
      * One pass: read policies, find their cgroups and compute what the kernel should hold (on the planner thread),
      * then apply the difference on the datapath thread.
      */
-    private static void trimNativeHeap() {
-        try {
-            NativeHeap.trim();
-        } catch (RuntimeException e) {
-            LOG.debug("malloc_trim failed", e);
-        }
-    }
-
     void reconcile() throws ExecutionException, InterruptedException {
         PolicySet fromController = link.current();
         Map<String, EgressPolicy> byName = new TreeMap<>(fromController.byName());

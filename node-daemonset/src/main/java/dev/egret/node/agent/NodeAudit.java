@@ -30,6 +30,8 @@ import java.time.Duration;
 public class NodeAudit {
     private static final Logger LOG = Logger.getLogger(NodeAudit.class);
     public static final String CHANNEL = "audit-events";
+    /** Events between the folder and the journal at most (the emitter's buffer, in batches, never fills first). */
+    private static final int MAX_IN_FLIGHT = 65_536;
 
     @Inject
     NodeConfig config;
@@ -69,7 +71,7 @@ public class NodeAudit {
                     }
                 });
         pipeline = new AuditPipeline(journal, new EventFolder(config.auditFoldWindow(), 10_000), shipper, Clock.systemUTC(),
-                this::send);
+                emitter::send, metrics::auditLost, MAX_IN_FLIGHT);
         metrics.bindJournal(journal);
         LOG.infof("audit journal in %s (%d pending), delivery: %s", config.stateDir().resolve("journal"), journal.pending(),
                 transport == null ? "none (no controller configured)" : config.transport());
@@ -80,15 +82,6 @@ public class NodeAudit {
         AuditPipeline p = pipeline;
         if (p != null) {
             p.offer(e);
-        }
-    }
-
-    /** Sends ready events on the channel (a full buffer counts them as lost). */
-    private void send(AuditBatch b) {
-        try {
-            emitter.send(b);
-        } catch (RuntimeException ex) {
-            metrics.auditLost(b.events().size());
         }
     }
 

@@ -6,10 +6,11 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * The node's audit path: {@link #offer} folds allowed repeats and hands what is ready (denied events at once,
@@ -17,10 +18,15 @@ import java.util.concurrent.TimeUnit;
  * appends to the journal and wakes the shipper; the journal is forced to disk once a second. Folding comes before
  * the channel, so the busy allowed path (a DNS answer, an allowed connect) costs a map update, not a message; what
  * is ready at once travels as one batch (one hop to the journal's thread per batch, not per event).
+ *
+ * <p>At most {@code maxInFlight} events are between the folder and the journal; beyond that a batch is counted as
+ * lost rather than held (memory stays bounded when the journal's thread falls behind). {@link #close} waits for what
+ * is in flight, journals what is still folded and only then closes the journal; what arrives later is counted lost.
  * Thread-safe: events arrive from the kernel reader and the DNS proxy.
  */
 public final class AuditPipeline implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AuditPipeline.class);
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
 
     private final AuditJournal journal;
     private final EventFolder folder;
@@ -28,14 +34,26 @@ public final class AuditPipeline implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService ticker;
     private final Consumer<AuditBatch> channel;
+    private final IntConsumer lost;
+    private final int maxInFlight;
+    private final Object flight = new Object();
+    private int inFlight;
+    private boolean closing;
+    private boolean abandoned;
+    private boolean closed;
 
     /**
-     * @param shipper null when events are only journaled (no controller, no Kafka configured)
-     * @param channel where ready events go, a batch at a time; its consumer calls {@link #store}
+     * @param shipper     null when events are only journaled (no controller, no Kafka configured)
+     * @param channel     where ready events go, a batch at a time; its consumer calls {@link #store}; it throws
+     *                    when it cannot take a batch
+     * @param lost        told how many events were lost (the channel refused them, or too many were in flight)
+     * @param maxInFlight events that may be on their way through the channel at once
      */
     public AuditPipeline(AuditJournal journal, EventFolder folder, AuditShipper shipper, Clock clock,
-                         Consumer<AuditBatch> channel) {
+                         Consumer<AuditBatch> channel, IntConsumer lost, int maxInFlight) {
         this.channel = channel;
+        this.lost = lost;
+        this.maxInFlight = maxInFlight;
         this.journal = journal;
         this.folder = folder;
         this.shipper = shipper;
@@ -55,12 +73,53 @@ public final class AuditPipeline implements AutoCloseable {
 
     /** Journals a batch that came through the channel. */
     public void store(AuditBatch b) {
-        store(b.events());
+        synchronized (flight) {
+            if (abandoned) {
+                return; // counted as lost when close gave up waiting for it
+            }
+        }
+        try {
+            journalAll(b.events());
+        } catch (RuntimeException e) {
+            LOG.error("cannot journal audit events", e);
+            lost.accept(b.events().size());
+        } finally {
+            synchronized (flight) {
+                if (!abandoned) {
+                    inFlight -= b.events().size();
+                    flight.notifyAll();
+                }
+            }
+        }
     }
 
     private void send(List<AuditEvent> ready) {
-        if (!ready.isEmpty()) {
+        if (ready.isEmpty()) {
+            return;
+        }
+        synchronized (flight) {
+            if (closing) {
+                if (closed) {
+                    lost.accept(ready.size());
+                } else {
+                    journalAll(ready); // the channel is being drained: straight to the journal
+                }
+                return;
+            }
+            if (inFlight + ready.size() > maxInFlight) {
+                lost.accept(ready.size());
+                return;
+            }
+            inFlight += ready.size();
+        }
+        try {
             channel.accept(new AuditBatch(ready));
+        } catch (RuntimeException e) {
+            synchronized (flight) {
+                inFlight -= ready.size();
+                flight.notifyAll();
+            }
+            lost.accept(ready.size());
         }
     }
 
@@ -77,7 +136,13 @@ public final class AuditPipeline implements AutoCloseable {
         }
     }
 
-    private void store(List<AuditEvent> events) {
+    private void journalAll(List<AuditEvent> events) {
+        synchronized (flight) {
+            if (closed) {
+                lost.accept(events.size());
+                return;
+            }
+        }
         if (events.isEmpty()) {
             return;
         }
@@ -94,11 +159,36 @@ public final class AuditPipeline implements AutoCloseable {
     @Override
     public void close() {
         ticker.shutdown();
+        try {
+            ticker.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        synchronized (flight) {
+            closing = true;
+            while (inFlight > 0 && System.nanoTime() < deadline) {
+                try {
+                    flight.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            if (inFlight > 0) {
+                LOG.warnf("%d audit events still in the channel at shutdown are lost", inFlight);
+                lost.accept(inFlight);
+                abandoned = true;
+            }
+        }
         List<AuditEvent> rest;
         synchronized (folder) {
             rest = folder.drain();
         }
-        store(rest);
+        journalAll(rest);
+        synchronized (flight) {
+            closed = true;
+        }
         if (shipper != null) {
             shipper.close();
         }

@@ -15,7 +15,10 @@ public interface DnsDatapath {
     /** Who sent the query arriving from {@code client}:{@code clientPort}; a map lookup, cheap enough for the event loop. */
     Optional<DnsClient> client(int family, int protocol, InetAddress client, int clientPort);
 
-    /** The learned entry of an address for a workload (its bound cgroup). Called on the writer thread only. */
+    /**
+     * The learned entry of an address for a workload (its bound cgroup). A read: any thread may call it, but only the
+     * writer thread's read is sure to see what it writes next.
+     */
     Optional<LearnedIp> learned(long cgroupId, InetAddress address);
 
     /**

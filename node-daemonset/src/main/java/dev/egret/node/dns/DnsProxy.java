@@ -370,17 +370,25 @@ public final class DnsProxy implements AutoCloseable {
         }
     }
 
-    /** True when the kernel already allows every address of the answer for long enough (reads only). */
+    /**
+     * True when the kernel already allows every address of the answer until its TTL runs out (map reads only, on
+     * the event loop); a read that fails sends the answer the usual way, through a write.
+     */
     private boolean alreadyAllowed(Asked asked, NameDecision d, List<AnswerAddresses.Learned> addrs) {
         long now = System.nanoTime();
         RuleValue ports = new RuleValue(new TreeSet<>(d.ports()));
-        for (AnswerAddresses.Learned l : addrs) {
-            LearnedIp fresh = fresh(asked, l, ports, now);
-            if (!LearnedMerge.covers(datapath.learned(fresh.cgroupId(), l.address()), fresh, now)) {
-                return false;
+        try {
+            for (AnswerAddresses.Learned l : addrs) {
+                LearnedIp fresh = fresh(asked, l, ports, now);
+                if (!LearnedMerge.covers(datapath.learned(fresh.cgroupId(), l.address()), fresh, now,
+                        config.grace().toNanos())) {
+                    return false;
+                }
             }
+            return true;
+        } catch (RuntimeException e) {
+            return false;
         }
-        return true;
     }
 
     private LearnedIp fresh(Asked asked, AnswerAddresses.Learned l, RuleValue ports, long now) {

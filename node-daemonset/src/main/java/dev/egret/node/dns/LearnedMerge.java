@@ -17,18 +17,17 @@ public final class LearnedMerge {
     }
 
     /**
-     * True when the entry in the map already allows what {@code fresh} would, on every port of it, for at least half
-     * of {@code fresh}'s remaining lifetime: then the answer needs no write (an address answered often is written
-     * again at most once per half lifetime, and the answer is released without waiting for the datapath).
+     * True when the entry in the map already allows what {@code fresh} would, on every port of it, until at least
+     * {@code slackNanos} before {@code fresh} would expire: then the answer needs no write and is released at once.
+     * With the grace period as slack, the entry outlives the answer's (clamped) TTL, so a client that caches the
+     * answer can use it to its end; an address answered often is written again at most once per grace period.
      */
-    public static boolean covers(Optional<LearnedIp> current, LearnedIp fresh, long nowNanos) {
-        if (current.isEmpty()) {
+    public static boolean covers(Optional<LearnedIp> current, LearnedIp fresh, long nowNanos, long slackNanos) {
+        if (current.isEmpty() || fresh.expiresNanos() <= nowNanos) {
             return false;
         }
         LearnedIp c = current.get();
-        long freshLeft = fresh.expiresNanos() - nowNanos;
-        long left = c.expiresNanos() - nowNanos;
-        if (freshLeft <= 0 || left <= 0 || left < freshLeft / 2) {
+        if (c.expiresNanos() <= nowNanos || c.expiresNanos() < fresh.expiresNanos() - slackNanos) {
             return false;
         }
         return c.ports().ranges().contains(PortRange.ALL) || c.ports().ranges().containsAll(fresh.ports().ranges());

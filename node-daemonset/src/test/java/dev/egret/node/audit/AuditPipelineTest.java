@@ -12,6 +12,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +24,7 @@ class AuditPipelineTest {
 
     @TempDir
     Path dir;
+    private final AtomicInteger lost = new AtomicInteger();
 
     private static AuditEvent allowed() {
         return new AuditEvent("draft", CLOCK.instant(), null, 1, "n1", "egret/w", "p", 7, 100, "curl",
@@ -32,7 +36,7 @@ class AuditPipelineTest {
         List<AuditBatch> channel = new ArrayList<>();
         AuditJournal journal = new AuditJournal(dir, "n1", 1 << 20, 1 << 16);
         try (AuditPipeline p = new AuditPipeline(journal, new EventFolder(Duration.ofMinutes(1), 100), null, CLOCK,
-                channel::add)) {
+                channel::add, lost::addAndGet, 1000)) {
             p.offer(AuditJournalTest.event(22));
             for (int i = 0; i < 5; i++) {
                 p.offer(allowed());
@@ -43,6 +47,7 @@ class AuditPipelineTest {
             channel.forEach(p::store);
             assertEquals(1, journal.pending());
         }
+        assertEquals(0, lost.get());
         try (AuditJournal reopened = new AuditJournal(dir, "n1", 1 << 20, 1 << 16)) {
             List<AuditEvent> all = reopened.undelivered(10);
             assertEquals(2, all.size(), "closing journals what was still folded: " + all);
@@ -56,7 +61,9 @@ class AuditPipelineTest {
     void aFullFolderHandsItsEventsOverAsOneBatch() {
         List<AuditBatch> channel = new ArrayList<>();
         try (AuditPipeline p = new AuditPipeline(new AuditJournal(dir, "n1", 1 << 20, 1 << 16),
-                new EventFolder(Duration.ofMinutes(1), 3), null, CLOCK, channel::add)) {
+                new EventFolder(Duration.ofMinutes(1), 3), null, CLOCK, b -> {
+                    channel.add(b);
+                }, lost::addAndGet, 1000)) {
             for (int port = 1; port <= 4; port++) {
                 AuditEvent a = allowed();
                 p.offer(new AuditEvent(a.id(), a.time(), a.firstSeen(), 1, a.node(), a.workload(), a.policy(), a.cgroupId(),
@@ -66,6 +73,54 @@ class AuditPipelineTest {
             assertEquals(1, channel.size(), "one batch, not one message per event");
             assertEquals(List.of(1, 2, 3), channel.getFirst().events().stream().map(AuditEvent::port).toList());
             assertTrue(channel.getFirst().events().stream().allMatch(e -> e.count() == 1));
+            channel.forEach(p::store);
         }
+    }
+
+    @Test
+    void beyondTheInFlightBoundEventsAreCountedLostNotHeld() {
+        List<AuditBatch> channel = new ArrayList<>();
+        try (AuditPipeline p = new AuditPipeline(new AuditJournal(dir, "n1", 1 << 20, 1 << 16),
+                new EventFolder(Duration.ofMinutes(1), 100), null, CLOCK, channel::add, lost::addAndGet, 2)) {
+            p.offer(AuditJournalTest.event(1));
+            p.offer(AuditJournalTest.event(2));
+            p.offer(AuditJournalTest.event(3));
+            assertEquals(2, channel.size());
+            assertEquals(1, lost.get(), "the third did not fit while two were in flight");
+            p.store(channel.getFirst());
+            p.offer(AuditJournalTest.event(4));
+            assertEquals(3, channel.size(), "room again once one was journaled");
+            channel.subList(1, 3).forEach(p::store);
+        }
+    }
+
+    @Test
+    void aRefusingChannelCountsItsBatchAsLost() {
+        try (AuditPipeline p = new AuditPipeline(new AuditJournal(dir, "n1", 1 << 20, 1 << 16),
+                new EventFolder(Duration.ofMinutes(1), 100), null, CLOCK, b -> {
+                    throw new IllegalStateException("buffer full");
+                }, lost::addAndGet, 100)) {
+            p.offer(AuditJournalTest.event(1));
+            assertEquals(1, lost.get());
+        }
+    }
+
+    @Test
+    void closeWaitsForBatchesStillInTheChannelAndJournalsThem() throws Exception {
+        AuditJournal journal = new AuditJournal(dir, "n1", 1 << 20, 1 << 16);
+        var later = Executors.newSingleThreadScheduledExecutor();
+        AuditPipeline[] self = new AuditPipeline[1];
+        AuditPipeline p = new AuditPipeline(journal, new EventFolder(Duration.ofMinutes(1), 100), null, CLOCK,
+                b -> later.schedule(() -> self[0].store(b), 300, TimeUnit.MILLISECONDS), lost::addAndGet, 100);
+        self[0] = p;
+        p.offer(AuditJournalTest.event(7));
+        p.offer(allowed());
+        p.close();
+        later.shutdown();
+        try (AuditJournal reopened = new AuditJournal(dir, "n1", 1 << 20, 1 << 16)) {
+            assertEquals(List.of(7, 443), reopened.undelivered(10).stream().map(AuditEvent::port).toList(),
+                    "the denied event in the channel and the folded one are both journaled");
+        }
+        assertEquals(0, lost.get());
     }
 }

@@ -51,24 +51,28 @@ class LearnedMergeTest {
     }
 
     @Test
-    void anEntryThatAllowsThePortsForHalfTheFreshLifetimeNeedsNoWrite() {
-        // now 100, fresh expires at 1100 (1000 left): 500 left is enough, 499 is not
-        assertTrue(LearnedMerge.covers(Optional.of(entry(600, 80, 443)), entry(1100, 443), 100));
-        assertFalse(LearnedMerge.covers(Optional.of(entry(599, 80, 443)), entry(1100, 443), 100));
-        assertTrue(LearnedMerge.covers(Optional.of(entry(5000, 443)), entry(1100, 443), 100), "longer is fine");
+    void anEntryThatOutlivesTheAnswersTtlNeedsNoWrite() {
+        // now 100; the fresh entry would expire at 1100 of which 200 are grace: the answer's TTL ends at 900
+        assertTrue(LearnedMerge.covers(Optional.of(entry(900, 80, 443)), entry(1100, 443), 100, 200));
+        assertFalse(LearnedMerge.covers(Optional.of(entry(899, 80, 443)), entry(1100, 443), 100, 200),
+                "a client caching the answer could connect after the entry expired");
+        assertTrue(LearnedMerge.covers(Optional.of(entry(5000, 443)), entry(1100, 443), 100, 200), "longer is fine");
+        assertFalse(LearnedMerge.covers(Optional.of(entry(1000, 443)), entry(1100, 443), 100, 0), "no grace: no slack");
     }
 
     @Test
     void aMissingExpiredOrNarrowerEntryMustBeWritten() {
-        assertFalse(LearnedMerge.covers(Optional.empty(), entry(1100, 443), 100));
-        assertFalse(LearnedMerge.covers(Optional.of(entry(100, 443)), entry(1100, 443), 100), "expired now");
-        assertFalse(LearnedMerge.covers(Optional.of(entry(5000, 80)), entry(1100, 443), 100), "443 not allowed yet");
-        assertFalse(LearnedMerge.covers(Optional.of(entry(5000, 443)), entry(1100, 80, 443), 100));
+        assertFalse(LearnedMerge.covers(Optional.empty(), entry(1100, 443), 100, 200));
+        assertFalse(LearnedMerge.covers(Optional.of(entry(100, 443)), entry(1100, 443), 100, 200), "expired now");
+        assertFalse(LearnedMerge.covers(Optional.of(entry(5000, 80)), entry(1100, 443), 100, 200), "443 not allowed yet");
+        assertFalse(LearnedMerge.covers(Optional.of(entry(5000, 443)), entry(1100, 80, 443), 100, 200));
+        assertFalse(LearnedMerge.covers(Optional.of(entry(5000, 443)), entry(100, 443), 100, 200),
+                "an answer that expires at once (TTL 0, no grace) is always written");
     }
 
     @Test
     void anEntryForAllPortsCoversAnyPorts() {
         LearnedIp all = new LearnedIp(2, IP, 5000, new RuleValue(new TreeSet<>(List.of(PortRange.ALL))));
-        assertTrue(LearnedMerge.covers(Optional.of(all), entry(1100, 80, 443), 100));
+        assertTrue(LearnedMerge.covers(Optional.of(all), entry(1100, 80, 443), 100, 200));
     }
 }
