@@ -161,6 +161,14 @@ public class NodeMetrics implements DnsMetrics {
                 it.remove();
             }
         }
+        // DNS query counters of workloads that are gone (pods come and go: series must not pile up)
+        dnsQueries.entrySet().removeIf(e -> {
+            boolean gone = !byName.containsKey(e.getKey().substring(0, e.getKey().indexOf('\n')));
+            if (gone) {
+                registry.remove(e.getValue());
+            }
+            return gone;
+        });
         byName.forEach((name, id) -> perWorkload.computeIfAbsent(name, n -> register(n, id, cgroupPaths.getOrDefault(n, n))));
     }
 

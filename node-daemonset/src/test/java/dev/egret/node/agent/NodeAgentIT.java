@@ -166,6 +166,16 @@ class NodeAgentIT {
                 + env.parent + "/deploy-1\"} 1.0")), "learned address counted by the next sweep");
         assertTrue(dnsMetrics.contains("egret_dns_datapath_wait_seconds_bucket"), dnsMetrics);
 
+        // a workload that goes away takes its series with it (pods come and go: series must not pile up)
+        WorkloadCgroup gone = env.workload("deploy-2", CgroupLimits.NONE);
+        cgroups.add(gone);
+        awaitTrue(() -> InCgroup.run(gone, List.of("sh", "-c", "dig +short +tries=1 +time=1 @192.0.2.53 allowed.test"))
+                .equals(List.of("127.0.0.3")), "deploy-2 policed and its DNS answered");
+        String series = "workload=\"" + env.parent + "/deploy-2\"";
+        assertTrue(get("/q/metrics").body().lines().anyMatch(l -> l.startsWith("egret_dns_queries_total") && l.contains(series)));
+        gone.close();
+        awaitTrue(() -> get("/q/metrics").body().lines().noneMatch(l -> l.contains(series)), "deploy-2's series removed");
+
         // a policy edit is applied by difference
         writePolicy("127.0.0.2");
         awaitTrue(() -> probe(deploy).equals(List.of("EPERM", "ok")), "edited policy applied");
