@@ -307,7 +307,8 @@ public final class DnsProxy implements AutoCloseable {
             release(asked, d, List.of());
             return Future.succeededFuture(answer);
         }
-        if (alreadyAllowed(asked, d, addrs)) { // a map read, no write: released at once, no thread hand-off
+        RuleValue ports = new RuleValue(new TreeSet<>(d.ports())); // built once for the check and the write
+        if (alreadyAllowed(asked, ports, addrs)) { // a map read, no write: released at once, no thread hand-off
             metrics.datapathWaitSeconds(0);
             release(asked, d, addrs.stream().map(AnswerAddresses.Learned::address).toList());
             return Future.succeededFuture(answer);
@@ -335,7 +336,7 @@ public final class DnsProxy implements AutoCloseable {
             metrics.error("datapath_full");
             finish.accept(Responses.servfail(q, "egret: cannot allow the answer's addresses: " + e.getMessage()));
         };
-        Runnable write = () -> write(asked, d, addrs);
+        Runnable write = () -> write(asked, ports, addrs);
         writer.execute(() -> {
             try {
                 write.run();
@@ -361,9 +362,8 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     /** On the writer thread: each address, merged with what the workload already has for it. */
-    private void write(Asked asked, NameDecision d, List<AnswerAddresses.Learned> addrs) {
+    private void write(Asked asked, RuleValue ports, List<AnswerAddresses.Learned> addrs) {
         long now = System.nanoTime(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
-        RuleValue ports = new RuleValue(new TreeSet<>(d.ports()));
         for (AnswerAddresses.Learned l : addrs) {
             LearnedIp fresh = fresh(asked, l, ports, now);
             datapath.learn(LearnedMerge.merge(datapath.learned(fresh.cgroupId(), l.address()), fresh, now));
@@ -374,9 +374,8 @@ public final class DnsProxy implements AutoCloseable {
      * True when the kernel already allows every address of the answer until its TTL runs out (map reads only, on
      * the event loop); a read that fails sends the answer the usual way, through a write.
      */
-    private boolean alreadyAllowed(Asked asked, NameDecision d, List<AnswerAddresses.Learned> addrs) {
+    private boolean alreadyAllowed(Asked asked, RuleValue ports, List<AnswerAddresses.Learned> addrs) {
         long now = System.nanoTime();
-        RuleValue ports = new RuleValue(new TreeSet<>(d.ports()));
         try {
             for (AnswerAddresses.Learned l : addrs) {
                 LearnedIp fresh = fresh(asked, l, ports, now);
