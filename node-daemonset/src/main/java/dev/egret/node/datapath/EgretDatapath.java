@@ -26,7 +26,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -39,6 +41,7 @@ public final class EgretDatapath implements AutoCloseable {
     private final Map<String, BpfMap> maps = new LinkedHashMap<>();
     private final boolean adopted;
     private final List<String> unavailable;
+    private final ReentrantLock learnedLock = new ReentrantLock();
 
     private EgretDatapath(DatapathConfig config, boolean adopted, List<String> unavailable) {
         this.config = config;
@@ -231,11 +234,28 @@ public final class EgretDatapath implements AutoCloseable {
     }
 
     /**
+     * Runs {@code work} while no other thread changes the learned map through this datapath, so that a read, a merge
+     * and a write inside it are one step: the DNS proxy's learns (on the event loop) and the sweeper's deletes (on the
+     * writer) cannot undo each other. {@link #learn} and {@link #forget} take the same lock.
+     */
+    public <T> T learnedExclusive(Supplier<T> work) {
+        learnedLock.lock();
+        try {
+            return work.get();
+        } finally {
+            learnedLock.unlock();
+        }
+    }
+
+    /**
      * Allows an address for a workload (its bound cgroup) until its deadline; a full map throws a
      * {@link BpfException} whose {@link BpfException#isMapFull()} is true (the caller must not release the answer).
      */
     public void learn(LearnedIp ip) {
-        maps.get(KernelContract.MAP_LEARNED).put(ip.key(), ip.value());
+        learnedExclusive(() -> {
+            maps.get(KernelContract.MAP_LEARNED).put(ip.key(), ip.value());
+            return null;
+        });
     }
 
     /** The learned entry of an address for a workload, if any (expired ones included until they are swept). */
@@ -253,7 +273,7 @@ public final class EgretDatapath implements AutoCloseable {
 
     /** Deletes one learned entry; true when it was there. */
     public boolean forget(LearnedIp ip) {
-        return maps.get(KernelContract.MAP_LEARNED).delete(ip.key());
+        return learnedExclusive(() -> maps.get(KernelContract.MAP_LEARNED).delete(ip.key()));
     }
 
     /** Deletes every learned entry of these cgroups (unbound, or bound to another policy); returns how many. */

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 /**
  * Deletes learned entries nobody can use any more ({@link LearnedSweep}), so the learned map, a plain hash, does not
  * fill up with expired addresses. The scan (a read of the whole map) runs on the sweeper's own thread; the deletes
- * run on the datapath's single writer, each after the entry is read again and still found stale. Runs
+ * run on the datapath's single writer, each read again and deleted under the learned map's lock. Runs
  * periodically, and on demand when a learn finds the map full.
  */
 public final class LearnedSweeper implements AutoCloseable {
@@ -72,14 +72,16 @@ public final class LearnedSweeper implements AutoCloseable {
         return LearnedSweep.scan(datapath.learnedEntries(), System.nanoTime(), datapath.workloads().keySet());
     }
 
-    /** On the writer thread: nothing else writes the map meanwhile, so what is read again here is what is deleted. */
+    /** On the writer thread; each candidate is read again and deleted under the learned map's lock, so what is read is what is deleted. */
     private Result delete(LearnedSweep.Scan scan) {
         int deleted = 0;
         if (!scan.candidates().isEmpty()) {
             Set<Long> bound = datapath.workloads().keySet();
             long now = System.nanoTime(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
             for (LearnedIp c : scan.candidates()) {
-                if (LearnedSweep.confirm(datapath.learned(c.cgroupId(), c.address()), now, bound) && datapath.forget(c)) {
+                // read again and deleted as one step: a learn of the same address cannot slip in between
+                if (datapath.learnedExclusive(() -> LearnedSweep.confirm(datapath.learned(c.cgroupId(), c.address()),
+                        now, bound) && datapath.forget(c))) {
                     deleted++;
                 }
             }

@@ -47,7 +47,8 @@ import java.util.function.Consumer;
  * learns from the kernel who asked, decides the name with that workload's policy, forwards allowed queries, writes
  * the answer's addresses to the learned-IP map for that workload alone and only then releases the answer. Upstream answers are relayed as
  * received with only the ID rewritten, and only when they answer the very question asked. Malformed input is
- * counted and dropped. I/O only: decisions are {@link NameDecider}'s, map writes run on the datapath's owner thread.
+ * counted and dropped. I/O only: decisions are {@link NameDecider}'s; the learned map is written on the event loop
+ * under its lock ({@link DnsDatapath#learnAll}), and on the datapath's writer thread only when it is full.
  */
 public final class DnsProxy implements AutoCloseable {
     private static final int UDP = 17;
@@ -297,8 +298,10 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     /**
-     * Writes the answer's addresses to the kernel, for the asking workload only (on the datapath thread), then
-     * releases the answer. A full map is swept of entries nobody can use and the write tried once more.
+     * Writes the answer's addresses to the kernel, for the asking workload only, then releases the answer. The read,
+     * merge and write run right here on the event loop (a map read per address, a write where needed, under the
+     * learned map's lock): no thread hand-off. Only a full map goes to the writer thread, which sweeps entries nobody
+     * can use and tries once more while the answer is held (at most the datapath wait, then SERVFAIL).
      */
     private Future<byte[]> learn(Context ctx, Asked asked, NameDecision d, Relayed relayed, DnsQuery q) {
         List<AnswerAddresses.Learned> addrs = relayed.result().addresses();
@@ -307,12 +310,27 @@ public final class DnsProxy implements AutoCloseable {
             release(asked, d, List.of());
             return Future.succeededFuture(answer);
         }
-        RuleValue ports = new RuleValue(new TreeSet<>(d.ports())); // built once for the check and the write
-        if (alreadyAllowed(asked, ports, addrs)) { // a map read, no write: released at once, no thread hand-off
-            metrics.datapathWaitSeconds(0);
-            release(asked, d, addrs.stream().map(AnswerAddresses.Learned::address).toList());
+        RuleValue ports = new RuleValue(new TreeSet<>(d.ports()));
+        List<InetAddress> learned = addrs.stream().map(AnswerAddresses.Learned::address).toList();
+        long start = System.nanoTime();
+        try {
+            int written = learnAll(asked, ports, addrs);
+            metrics.datapathWaitSeconds(written == 0 ? 0 : (System.nanoTime() - start) / 1e9);
+            release(asked, d, learned); // the event first, so its listeners know the names before the client connects
             return Future.succeededFuture(answer);
+        } catch (BpfException e) {
+            if (!e.isMapFull()) {
+                return Future.succeededFuture(notLearned(asked, d, q, e, start));
+            }
+        } catch (RuntimeException e) {
+            return Future.succeededFuture(notLearned(asked, d, q, e, start));
         }
+        return afterSweep(ctx, asked, d, q, answer, ports, addrs, learned);
+    }
+
+    /** The map is full: the answer is held while the writer sweeps it and tries again. */
+    private Future<byte[]> afterSweep(Context ctx, Asked asked, NameDecision d, DnsQuery q, byte[] answer,
+                                      RuleValue ports, List<AnswerAddresses.Learned> addrs, List<InetAddress> learned) {
         Promise<byte[]> released = Promise.promise();
         long waitStart = System.nanoTime();
         long timer = vertx.setTimer(config.datapathWait().toMillis(), t -> {
@@ -321,73 +339,46 @@ public final class DnsProxy implements AutoCloseable {
                 metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
             }
         });
-        Consumer<byte[]> finish = result -> ctx.runOnContext(v -> {
+        Consumer<RuntimeException> finish = failure -> ctx.runOnContext(v -> {
             if (released.future().isComplete()) {
                 return; // the wait timed out: SERVFAIL went out already
             }
             vertx.cancelTimer(timer);
-            metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
-            // the event first, so its listeners know the names before the client can connect to the addresses
-            release(asked, d, result == answer ? addrs.stream().map(AnswerAddresses.Learned::address).toList()
-                    : List.of());
-            released.complete(result);
-        });
-        Consumer<RuntimeException> failed = e -> {
-            metrics.error("datapath_full");
-            finish.accept(Responses.servfail(q, "egret: cannot allow the answer's addresses: " + e.getMessage()));
-        };
-        Runnable write = () -> write(asked, ports, addrs);
-        writer.execute(() -> {
-            try {
-                write.run();
-                finish.accept(answer);
-            } catch (BpfException e) {
-                if (!e.isMapFull()) {
-                    failed.accept(e);
-                    return;
-                }
-                datapath.makeRoom().whenComplete((swept, err) -> writer.execute(() -> {
-                    try {
-                        write.run();
-                        finish.accept(answer);
-                    } catch (RuntimeException again) {
-                        failed.accept(again);
-                    }
-                }));
-            } catch (RuntimeException e) {
-                failed.accept(e);
+            if (failure != null) {
+                released.complete(notLearned(asked, d, q, failure, waitStart));
+                return;
             }
+            metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
+            release(asked, d, learned);
+            released.complete(answer);
         });
+        datapath.makeRoom().whenComplete((swept, err) -> writer.execute(() -> {
+            try {
+                learnAll(asked, ports, addrs);
+                finish.accept(null);
+            } catch (RuntimeException again) {
+                finish.accept(again);
+            }
+        }));
         return released.future();
     }
 
-    /** On the writer thread: each address, merged with what the workload already has for it. */
-    private void write(Asked asked, RuleValue ports, List<AnswerAddresses.Learned> addrs) {
-        long now = System.nanoTime(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
-        for (AnswerAddresses.Learned l : addrs) {
-            LearnedIp fresh = fresh(asked, l, ports, now);
-            datapath.learn(LearnedMerge.merge(datapath.learned(fresh.cgroupId(), l.address()), fresh, now));
-        }
+    /** The answer's addresses could not be allowed: SERVFAIL, and the query counted as answered with nothing learned. */
+    private byte[] notLearned(Asked asked, NameDecision d, DnsQuery q, RuntimeException e, long waitStart) {
+        metrics.error("datapath_full");
+        metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
+        release(asked, d, List.of());
+        return Responses.servfail(q, "egret: cannot allow the answer's addresses: " + e.getMessage());
     }
 
-    /**
-     * True when the kernel already allows every address of the answer until its TTL runs out (map reads only, on
-     * the event loop); a read that fails sends the answer the usual way, through a write.
-     */
-    private boolean alreadyAllowed(Asked asked, RuleValue ports, List<AnswerAddresses.Learned> addrs) {
-        long now = System.nanoTime();
-        try {
-            for (AnswerAddresses.Learned l : addrs) {
-                LearnedIp fresh = fresh(asked, l, ports, now);
-                if (!LearnedMerge.covers(datapath.learned(fresh.cgroupId(), l.address()), fresh, now,
-                        config.grace().toNanos())) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (RuntimeException e) {
-            return false;
+    /** Each address, merged with what the workload already has for it; returns how many entries were written. */
+    private int learnAll(Asked asked, RuleValue ports, List<AnswerAddresses.Learned> addrs) {
+        long now = System.nanoTime(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
+        List<LearnedIp> fresh = new ArrayList<>(addrs.size());
+        for (AnswerAddresses.Learned l : addrs) {
+            fresh.add(fresh(asked, l, ports, now));
         }
+        return datapath.learnAll(fresh, now, config.grace().toNanos());
     }
 
     private LearnedIp fresh(Asked asked, AnswerAddresses.Learned l, RuleValue ports, long now) {

@@ -42,7 +42,9 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -197,6 +199,32 @@ class DnsProxyIT {
     private int errors(String reason) {
         AtomicInteger n = errors.get(reason);
         return n == null ? 0 : n.get();
+    }
+
+    @Test
+    void answersAreLearnedAndReleasedWhileTheDatapathThreadIsBusy() throws Exception {
+        // the datapath's writer thread applies policies (thousands of map writes); answers must not queue behind it
+        CountDownLatch busy = new CountDownLatch(1);
+        CountDownLatch blocking = new CountDownLatch(1);
+        writer.execute(() -> {
+            blocking.countDown();
+            try {
+                busy.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(blocking.await(5, TimeUnit.SECONDS));
+        try {
+            DnsProxy p = proxy();
+            Message a = udp(p.port(), query("allowed.test", Type.A, 4711, null));
+            assertEquals(Rcode.NOERROR, a.getRcode(), a.toString());
+            assertEquals(List.of("127.0.0.1"), addresses(a));
+            assertEquals(Set.of("127.0.0.1"), learnedText(), "the address is in the kernel when the answer is out");
+            assertEquals(0, errors("datapath_timeout"));
+        } finally {
+            busy.countDown();
+        }
     }
 
     @Test

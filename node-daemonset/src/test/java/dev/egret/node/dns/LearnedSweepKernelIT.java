@@ -112,6 +112,11 @@ class LearnedSweepKernelIT {
             }
 
             @Override
+            public int learnAll(List<LearnedIp> fresh, long nowNanos, long slackNanos) {
+                return real.learnAll(fresh, nowNanos, slackNanos);
+            }
+
+            @Override
             public CompletionStage<?> makeRoom() {
                 fullSweeps.incrementAndGet();
                 return real.makeRoom();
