@@ -63,8 +63,17 @@ public final class Syscalls {
     }
 
     public static void mapUpdate(int fd, byte[] key, byte[] value, long flags) {
-        try (Arena a = Arena.ofConfined()) {
-            Native.check("bpf_map_update_elem", (int) Native.MAP_UPDATE.invokeExact(fd, copy(a, key), copy(a, value), flags));
+        Scratch s = Scratch.fits(key.length + value.length);
+        if (s == null) {
+            try (Arena a = Arena.ofConfined()) {
+                Native.check("bpf_map_update_elem", (int) Native.MAP_UPDATE.invokeExact(fd, copy(a, key), copy(a, value), flags));
+            } catch (Throwable t) {
+                throw Native.rethrow(t);
+            }
+            return;
+        }
+        try {
+            Native.check("bpf_map_update_elem", (int) Native.MAP_UPDATE.invokeExact(fd, s.first(key), s.second(key.length, value), flags));
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -72,6 +81,20 @@ public final class Syscalls {
 
     /** The value, or null when the key is absent. */
     public static byte[] mapLookup(int fd, byte[] key, int valueSize) {
+        Scratch s = Scratch.fits(key.length + Math.max(1, valueSize));
+        if (s != null) {
+            try {
+                MemorySegment v = s.second(key.length, Math.max(1, valueSize));
+                int rc = (int) Native.MAP_LOOKUP.invokeExact(fd, s.first(key), v);
+                if (rc == -BpfException.ENOENT) {
+                    return null;
+                }
+                Native.check("bpf_map_lookup_elem", rc);
+                return v.asSlice(0, valueSize).toArray(ValueLayout.JAVA_BYTE);
+            } catch (Throwable t) {
+                throw Native.rethrow(t);
+            }
+        }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(Math.max(1, valueSize));
             int rc = (int) Native.MAP_LOOKUP.invokeExact(fd, copy(a, key), v);
@@ -87,8 +110,10 @@ public final class Syscalls {
 
     /** True when the key was there. */
     public static boolean mapDelete(int fd, byte[] key) {
-        try (Arena a = Arena.ofConfined()) {
-            int rc = (int) Native.MAP_DELETE.invokeExact(fd, copy(a, key));
+        Scratch s = Scratch.fits(key.length);
+        try (Arena a = s == null ? Arena.ofConfined() : null) {
+            MemorySegment k = s == null ? copy(a, key) : s.first(key); // typed: invokeExact takes static types
+            int rc = (int) Native.MAP_DELETE.invokeExact(fd, k);
             if (rc == -BpfException.ENOENT) {
                 return false;
             }
@@ -112,6 +137,42 @@ public final class Syscalls {
             return next.toArray(ValueLayout.JAVA_BYTE);
         } catch (Throwable t) {
             throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * A small native buffer per thread for the key and value of one map call: element lookups and updates run for
+     * every DNS answer, and an arena per call cost two mallocs, zeroing and frees each time. Never held across calls
+     * (map calls do not nest), never handed out of this class.
+     */
+    private static final class Scratch {
+        private static final int SIZE = 1024;
+        private static final ThreadLocal<Scratch> PER_THREAD = ThreadLocal.withInitial(Scratch::new);
+        private final MemorySegment buffer = Arena.ofAuto().allocate(SIZE, 8);
+
+        /** This thread's buffer when {@code bytes} fit in it (at 8-byte alignment for the second part), else null. */
+        static Scratch fits(int bytes) {
+            return bytes + 8 <= SIZE && !Thread.currentThread().isVirtual() ? PER_THREAD.get() : null;
+        }
+
+        MemorySegment first(byte[] bytes) {
+            MemorySegment s = buffer.asSlice(0, Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            return s;
+        }
+
+        MemorySegment second(int after, int size) {
+            return buffer.asSlice(align(after), size);
+        }
+
+        MemorySegment second(int after, byte[] bytes) {
+            MemorySegment s = second(after, Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            return s;
+        }
+
+        private static long align(int n) {
+            return (Math.max(1, n) + 7L) & ~7L;
         }
     }
 
