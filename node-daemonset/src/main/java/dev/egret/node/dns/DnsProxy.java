@@ -15,9 +15,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.datagram.DatagramPacket;
-import io.vertx.core.datagram.DatagramSocket;
-import io.vertx.core.datagram.DatagramSocketOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
@@ -71,9 +68,9 @@ public final class DnsProxy implements AutoCloseable {
     private final ExecutorService writer;
     private final DnsMetrics metrics;
     private final NameDeciders deciders = new NameDeciders();
-    private final List<DatagramSocket> udp = new ArrayList<>();
+    private DnsUdp udp;
     private final List<NetServer> tcp = new ArrayList<>();
-    private DatagramSocket upstreamSocket;
+    private DnsUdp.Socket upstreamSocket;
     private NetClient upstreamTcp;
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger((int) (System.nanoTime() & 0xffff));
@@ -137,26 +134,20 @@ public final class DnsProxy implements AutoCloseable {
         if (fixedPort < 0 || fixedPort > 65535) {
             throw new IllegalArgumentException("DNS proxy port out of range: " + fixedPort);
         }
-        upstreamSocket = await(vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(true)
-                .setReceiveBufferSize(MAX_MESSAGE + 1)).listen(0, "::"));
-        upstreamSocket.handler(this::onUpstreamUdp);
+        udp = new DnsUdp(vertx);
+        upstreamSocket = udp.bind(new InetSocketAddress("::", 0), true, MAX_MESSAGE, (sock, data, sender) -> onUpstreamUdp(data, sender));
         upstreamTcp = vertx.createNetClient(new NetClientOptions()
                 .setConnectTimeout((int) Math.max(1, config.timeout().toMillis())));
         for (int attempt = 0; ; attempt++) {
+            List<DnsUdp.Socket> listeners = new ArrayList<>();
             try {
-                DatagramSocket v4 = await(vertx.createDatagramSocket().listen(fixedPort, "127.0.0.1"));
-                udp.add(v4);
-                port = v4.localAddress().port();
-                DatagramSocket v6 = await(vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(true)).listen(port, "::1"));
-                udp.add(v6);
-                v4.handler(p -> onUdp(v4, p, 4));
-                v6.handler(p -> onUdp(v6, p, 6));
+                DnsUdp.Socket v4 = udp.bind(new InetSocketAddress("127.0.0.1", fixedPort), false, 0, (sock, data, sender) -> onUdp(sock, data, sender, 4));
+                listeners.add(v4);
+                port = v4.localPort();
+                listeners.add(udp.bind(new InetSocketAddress("::1", port), true, 0, (sock, data, sender) -> onUdp(sock, data, sender, 6)));
                 for (InetAddress pod : podAddresses) {
                     int family = pod instanceof Inet4Address ? 4 : 6;
-                    DatagramSocket d = await(vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(family == 6))
-                            .listen(port, pod.getHostAddress()));
-                    udp.add(d);
-                    d.handler(p -> onUdp(d, p, family));
+                    listeners.add(udp.bind(new InetSocketAddress(pod, port), family == 6, 0, (sock, data, sender) -> onUdp(sock, data, sender, family)));
                 }
                 List<String> hosts = new ArrayList<>(List.of("127.0.0.1", "::1"));
                 podAddresses.forEach(a -> hosts.add(a.getHostAddress()));
@@ -168,8 +159,7 @@ public final class DnsProxy implements AutoCloseable {
                 }
                 return port;
             } catch (RuntimeException e) {
-                udp.forEach(DatagramSocket::close);
-                udp.clear();
+                listeners.forEach(DnsUdp.Socket::close);
                 tcp.forEach(NetServer::close);
                 tcp.clear();
                 if (fixedPort != 0 || attempt > 20) {
@@ -185,6 +175,11 @@ public final class DnsProxy implements AutoCloseable {
         return port;
     }
 
+    /** True when the UDP sockets read and send in batches (epoll: recvmmsg/sendmmsg). */
+    boolean batchedUdp() {
+        return udp != null && udp.batched();
+    }
+
     /** UDP queries forwarded and not yet answered or timed out (for leak checks). */
     int pendingUpstream() {
         return pending.size();
@@ -195,11 +190,10 @@ public final class DnsProxy implements AutoCloseable {
         return tcpUpstreamOpen.get();
     }
 
-    private void onUdp(DatagramSocket socket, DatagramPacket p, int family) {
-        byte[] query = p.data().getBytes();
-        handle(query, family, UDP, peer(p.sender().host()), p.sender().port()).onSuccess(answer -> {
+    private void onUdp(DnsUdp.Socket socket, byte[] query, InetSocketAddress sender, int family) {
+        handle(query, family, UDP, Cidr.unmap(sender.getAddress()), sender.getPort()).onSuccess(answer -> {
             if (answer != null) {
-                socket.send(Buffer.buffer(answer), p.sender().port(), p.sender().host());
+                socket.send(answer, sender, null);
             }
         });
     }
@@ -428,25 +422,24 @@ public final class DnsProxy implements AutoCloseable {
                 w.promise.tryFail(new TimeoutException("no answer from " + up + " in " + timeoutMs + " ms"));
             }
         });
-        upstreamSocket.send(Buffer.buffer(Responses.withId(q.wire(), sent)), up.getPort(), up.getAddress().getHostAddress())
-                .onFailure(e -> {
-                    if (pending.remove(sent, w)) {
-                        vertx.cancelTimer(w.timer);
-                        w.promise.tryFail(e);
-                    }
-                });
+        upstreamSocket.send(Responses.withId(q.wire(), sent), up, e -> {
+            if (pending.remove(sent, w)) {
+                vertx.cancelTimer(w.timer);
+                w.promise.tryFail(e);
+            }
+        });
         return w.promise.future();
     }
 
     /** An upstream datagram: the answer to a pending query only if it comes from that upstream and answers it. */
-    private void onUpstreamUdp(DatagramPacket packet) {
-        byte[] b = packet.data().getBytes();
+    private void onUpstreamUdp(byte[] b, InetSocketAddress sender) {
         if (b.length < 12) {
             metrics.error("malformed_upstream");
             return;
         }
         Pending w = pending.get(Responses.id(b));
-        if (w == null || packet.sender().port() != w.upstream.getPort() || !sameHost(packet.sender().host(), w.upstream.getAddress())) {
+        if (w == null || sender.getPort() != w.upstream.getPort()
+                || !Cidr.unmap(sender.getAddress()).equals(Cidr.unmap(w.upstream.getAddress()))) {
             metrics.error("upstream_mismatch");
             return;
         }
@@ -464,14 +457,6 @@ public final class DnsProxy implements AutoCloseable {
     /** A peer's address as the socket reports it (always a literal, so no resolver and no validation needed). */
     private static InetAddress peer(String literal) {
         return Cidr.unmap(InetAddress.ofLiteral(literal));
-    }
-
-    private static boolean sameHost(String host, InetAddress expected) {
-        try {
-            return peer(host).equals(Cidr.unmap(expected));
-        } catch (RuntimeException e) {
-            return false;
-        }
     }
 
     /** One TCP connection per query, on a shared client; closed on answer, error or timeout. */
@@ -545,10 +530,9 @@ public final class DnsProxy implements AutoCloseable {
     @Override
     public void close() {
         List<Future<Void>> closing = new ArrayList<>();
-        udp.forEach(u -> closing.add(u.close()));
         tcp.forEach(t -> closing.add(t.close()));
-        if (upstreamSocket != null) {
-            closing.add(upstreamSocket.close());
+        if (udp != null) {
+            udp.close(); // the UDP sockets, the upstream one included, and free their ports before it returns
         }
         if (!Context.isOnEventLoopThread()) {
             try { // so that a fixed port is free again when close returns

@@ -9,6 +9,7 @@ import dev.egret.node.dns.DnsQueryEvent;
 import dev.egret.node.dns.WorkloadPolicies;
 import dev.egret.policy.EgressPolicy;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +43,7 @@ final class RunDns implements AutoCloseable {
                         List<String> upstreams, Duration grace, Consumer<DnsQueryEvent> events) {
         DnsProxyConfig cfg = new DnsProxyConfig(upstreams.stream().map(DnsProxyConfig::parseUpstream).toList(),
                 Duration.ofSeconds(2), grace, Duration.ofMillis(500));
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)); // epoll, as the agent
         ExecutorService writer = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("egret-dns-writer").unstarted(r));
         LearnedSweeper sweeper = new LearnedSweeper(datapath, writer, r -> { }).start(SWEEP_INTERVAL);
         WorkloadPolicies policies = id -> id == cgroupId

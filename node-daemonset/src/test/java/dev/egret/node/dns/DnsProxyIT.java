@@ -8,6 +8,7 @@ import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.PolicyCodec;
 import dev.egret.policy.Verdict;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,7 +103,7 @@ class DnsProxyIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        vertx = Vertx.vertx();
+        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)); // as the agent runs it
         writer = Executors.newSingleThreadExecutor();
         zone = new TestDnsServer().add("allowed.test. 60 A 127.0.0.1").add("slow.test. 60 A 127.0.0.7")
                 .add("denied.test. 60 A 127.0.0.2").add("protected.test. 60 A 127.0.0.8").delay("slow.test", 600);
@@ -199,6 +200,37 @@ class DnsProxyIT {
     private int errors(String reason) {
         AtomicInteger n = errors.get(reason);
         return n == null ? 0 : n.get();
+    }
+
+    @Test
+    void udpRunsOnEpollWithBatchedReadsAndWrites() {
+        assertTrue(vertx.isNativeTransportEnabled(), "Vert.x on epoll: " + vertx.unavailableNativeTransportCause());
+        assertTrue(proxy().batchedUdp(), "the proxy's UDP sockets are epoll channels (recvmmsg/sendmmsg)");
+    }
+
+    @Test
+    void onNioTheProxyAnswersAndLearnsAlike() throws Exception {
+        Vertx nio = Vertx.vertx();
+        try {
+            EgressPolicy policy = PolicyCodec.parseYaml(POLICY.formatted("refused"));
+            WorkloadPolicies policies = id -> Optional.of(new WorkloadPolicies.Bound("wl", policy));
+            DnsProxy p = new DnsProxy(nio, kernel, policies, new DnsProxyConfig(List.of(DnsProxyConfig.parseUpstream(
+                    zone.upstream())), Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(2)), events::add, writer, metrics);
+            proxies.add(p);
+            p.start();
+            assertFalse(p.batchedUdp());
+            for (int i = 0; i < 3; i++) {
+                Message a = udp(p.port(), query("big.test", Type.A, 900 + i, 4096));
+                assertEquals(900 + i, a.getHeader().getID());
+                assertEquals(40, addresses(a).size());
+            }
+            assertEquals(Set.copyOf(addresses(udp(p.port(), query("big.test", Type.A, 999, 4096)))), learnedText());
+            assertEquals(Rcode.REFUSED, udp(p.port(), query("denied.test", Type.A, 998, null)).getRcode());
+        } finally {
+            proxies.forEach(DnsProxy::close);
+            proxies.clear();
+            nio.close().toCompletionStage().toCompletableFuture().get();
+        }
     }
 
     @Test
