@@ -60,6 +60,13 @@ int egret_skb_egress(struct __sk_buff *skb)
 	}
 	struct egret_dns_config *dns = egret_dns_proxy();
 
+	sk = skb->sk;
+	if (sk) {
+		sk = bpf_sk_fullsock(sk);
+		/* a TCP connection (judged at connect) that is not to the DNS proxy's port: count, nothing to read */
+		if (sk && sk->protocol == IPPROTO_TCP && sk->type != 3 /* SOCK_RAW */ && (!dns || sk->dst_port != dns->port))
+			return 1;
+	}
 	if (dns && skb->protocol == bpf_htons(ETH_P_IP)) {
 		struct iphdr h;
 		__u16 dport;

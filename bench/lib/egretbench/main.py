@@ -14,7 +14,7 @@ from . import connbench, ctlbench, dnsbench, jmhbench, memory, policies, proc, r
 from .world import BENCH, ROOT, World
 
 FULL = {"dns_warmup": 60, "dns_seconds": 8, "dns_rounds": 5, "dns_rate": 2000, "lat_seconds": 8, "lat_rounds": 3,
-        "rtc_loops": 100000, "rtc_twin_loops": 20000, "rtc_max_seconds": 240, "conn_seconds": 4, "conn_rounds": 5,
+        "rtc_loops": 100000, "rtc_twin_loops": 20000, "rtc_max_seconds": 240, "conn_seconds": 2, "conn_rounds": 10,
         "bulk_seconds": 3, "bulk_rounds": 3, "prop_writes": 100, "event_bursts": [(0, 5), (2000, 10)],
         "event_wait": 90, "sidecars": 10, "idle_seconds": 10,
         "jmh_args": "-f 1 -wi 3 -w 1s -i 5 -r 1s", "jmh_timeout": 600, "budget": 1800}

@@ -161,8 +161,8 @@ public class NodeMetrics implements DnsMetrics {
                 it.remove();
             }
         }
-        // DNS query counters of workloads that are gone (pods come and go: series must not pile up)
-        dnsQueries.entrySet().removeIf(e -> {
+        // per-event counters of workloads that are gone (pods come and go: series must not pile up)
+        hotCounters.entrySet().removeIf(e -> {
             boolean gone = !byName.containsKey(e.getKey().substring(0, e.getKey().indexOf('\n')));
             if (gone) {
                 registry.remove(e.getValue());
@@ -204,20 +204,25 @@ public class NodeMetrics implements DnsMetrics {
         return agent.datapath() == null ? Counters.ZERO : agent.datapath().counters(cgroupId);
     }
 
+    /** On every kernel event: the counter is looked up in {@link #hotCounters}, not in the registry. */
     void connection(String workload, String verdict, String protocol) {
-        Counter.builder(CONNECTIONS).tags("workload", workload, "verdict", verdict, "protocol", protocol)
-                .description("Outbound connection attempts by verdict").register(registry).increment();
+        hotCounters.computeIfAbsent(workload + "\n" + CONNECTIONS + "\n" + verdict + "\n" + protocol, k -> Counter
+                .builder(CONNECTIONS).tags("workload", workload, "verdict", verdict, "protocol", protocol)
+                .description("Outbound connection attempts by verdict").register(registry)).increment();
     }
 
     @Override
     public void query(String workload, Verdict verdict) {
-        dnsQueries.computeIfAbsent(workload + "\n" + verdict.wireName(), k -> Counter.builder(DNS_QUERIES)
+        hotCounters.computeIfAbsent(workload + "\n" + DNS_QUERIES + "\n" + verdict.wireName(), k -> Counter.builder(DNS_QUERIES)
                 .tags("workload", workload, "verdict", verdict.wireName())
                 .description("DNS queries of policed workloads by verdict").register(registry)).increment();
     }
 
-    /** Per-query meters, looked up once (the registry's own lookup is a cost on every DNS answer). */
-    private final Map<String, Counter> dnsQueries = new ConcurrentHashMap<>();
+    /**
+     * Per-event counters (DNS queries, connections) by "workload\nmeter\ntags...", looked up once: the registry's own
+     * lookup (tags built and sorted, a map probe) is a cost on every DNS answer and every kernel event.
+     */
+    private final Map<String, Counter> hotCounters = new ConcurrentHashMap<>();
     private volatile Timer upstreamTimer;
     private volatile Timer datapathWaitTimer;
 
