@@ -308,7 +308,7 @@ public class NodeAgent {
 
     private void onEvent(EgressEvent e) {
         DesiredState d = lastDesired;
-        String workload = d == null ? "unknown" : d.workloads().getOrDefault(e.cgroupId(), "unknown");
+        String workload = d == null ? NodeMetrics.UNKNOWN_WORKLOAD : d.workloads().getOrDefault(e.cgroupId(), NodeMetrics.UNKNOWN_WORKLOAD);
         metrics.connection(workload, e.verdict().wireName(), e.protocolName());
         EgressPolicy policy = d == null ? null : lastPolicies.get(d.slotNames().get(Reconciler.logical(e.slot())));
         PolicyDecider decider = policy == null ? null : compiledPolicies.decider(policy.name());

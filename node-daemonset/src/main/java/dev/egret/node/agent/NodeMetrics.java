@@ -163,7 +163,8 @@ public class NodeMetrics implements DnsMetrics {
         }
         // per-event counters of workloads that are gone (pods come and go: series must not pile up)
         hotCounters.entrySet().removeIf(e -> {
-            boolean gone = !byName.containsKey(e.getKey().substring(0, e.getKey().indexOf('\n')));
+            String workload = e.getKey().substring(0, e.getKey().indexOf('\n'));
+            boolean gone = !byName.containsKey(workload) && !workload.equals(UNKNOWN_WORKLOAD);
             if (gone) {
                 registry.remove(e.getValue());
             }
@@ -223,6 +224,8 @@ public class NodeMetrics implements DnsMetrics {
      * lookup (tags built and sorted, a map probe) is a cost on every DNS answer and every kernel event.
      */
     private final Map<String, Counter> hotCounters = new ConcurrentHashMap<>();
+    /** Events of cgroups no policy names (yet) count under this workload; its series stays. */
+    static final String UNKNOWN_WORKLOAD = "unknown";
     private volatile Timer upstreamTimer;
     private volatile Timer datapathWaitTimer;
 

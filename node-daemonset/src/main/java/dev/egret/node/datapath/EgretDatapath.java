@@ -280,8 +280,9 @@ public final class EgretDatapath implements AutoCloseable {
     public int forgetLearned(Set<Long> cgroupIds) {
         BpfMap learned = maps.get(KernelContract.MAP_LEARNED);
         int n = 0;
-        for (byte[] k : learned.keys()) {
-            if (cgroupIds.contains(ByteBuffer.wrap(k).order(ByteOrder.nativeOrder()).getLong()) && learned.delete(k)) {
+        for (byte[] k : learned.keys()) { // the walk without the lock, each delete under it (a learn is not undone)
+            if (cgroupIds.contains(ByteBuffer.wrap(k).order(ByteOrder.nativeOrder()).getLong())
+                    && learnedExclusive(() -> learned.delete(k))) {
                 n++;
             }
         }

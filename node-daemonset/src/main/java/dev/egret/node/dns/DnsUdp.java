@@ -92,7 +92,6 @@ final class DnsUdp implements AutoCloseable {
             bound.channel().close();
             throw new IllegalStateException(bound.cause() == null ? "bind failed" : bound.cause().getMessage(), bound.cause());
         }
-        socket.channel = bound.channel();
         synchronized (sockets) {
             sockets.add(socket);
         }
@@ -101,7 +100,8 @@ final class DnsUdp implements AutoCloseable {
 
     /** One bound UDP socket. */
     final class Socket {
-        private Channel channel;
+        /** Set on the event loop when the channel registers, before it can read (a fixed port may have queries waiting). */
+        private volatile Channel channel;
 
         int localPort() {
             return ((InetSocketAddress) channel.localAddress()).getPort();
@@ -130,6 +130,9 @@ final class DnsUdp implements AutoCloseable {
 
         /** Closes the socket; off the event loop, waits until its port is free again. */
         void close() {
+            synchronized (sockets) {
+                sockets.remove(this);
+            }
             ChannelFuture closed = channel.close();
             if (!loop.inEventLoop()) {
                 closed.awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -145,6 +148,11 @@ final class DnsUdp implements AutoCloseable {
         Reader(Socket socket, Receiver receiver) {
             this.socket = socket;
             this.receiver = receiver;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            socket.channel = ctx.channel();
         }
 
         @Override
