@@ -64,16 +64,10 @@ public final class Syscalls {
 
     public static void mapUpdate(int fd, byte[] key, byte[] value, long flags) {
         Scratch s = Scratch.fits(key.length + value.length);
-        if (s == null) {
-            try (Arena a = Arena.ofConfined()) {
-                Native.check("bpf_map_update_elem", (int) Native.MAP_UPDATE.invokeExact(fd, copy(a, key), copy(a, value), flags));
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            return;
-        }
-        try {
-            Native.check("bpf_map_update_elem", (int) Native.MAP_UPDATE.invokeExact(fd, s.first(key), s.second(key.length, value), flags));
+        try (Arena a = s == null ? Arena.ofConfined() : null) {
+            MemorySegment k = s == null ? copy(a, key) : s.first(key); // typed: invokeExact takes static types
+            MemorySegment v = s == null ? copy(a, value) : s.second(key.length, value);
+            Native.check("bpf_map_update_elem", (int) Native.MAP_UPDATE.invokeExact(fd, k, v, flags));
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -81,23 +75,12 @@ public final class Syscalls {
 
     /** The value, or null when the key is absent. */
     public static byte[] mapLookup(int fd, byte[] key, int valueSize) {
-        Scratch s = Scratch.fits(key.length + Math.max(1, valueSize));
-        if (s != null) {
-            try {
-                MemorySegment v = s.second(key.length, Math.max(1, valueSize));
-                int rc = (int) Native.MAP_LOOKUP.invokeExact(fd, s.first(key), v);
-                if (rc == -BpfException.ENOENT) {
-                    return null;
-                }
-                Native.check("bpf_map_lookup_elem", rc);
-                return v.asSlice(0, valueSize).toArray(ValueLayout.JAVA_BYTE);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-        }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(Math.max(1, valueSize));
-            int rc = (int) Native.MAP_LOOKUP.invokeExact(fd, copy(a, key), v);
+        int size = Math.max(1, valueSize);
+        Scratch s = Scratch.fits(key.length + size);
+        try (Arena a = s == null ? Arena.ofConfined() : null) {
+            MemorySegment k = s == null ? copy(a, key) : s.first(key);
+            MemorySegment v = s == null ? a.allocate(size) : s.second(key.length, size);
+            int rc = (int) Native.MAP_LOOKUP.invokeExact(fd, k, v);
             if (rc == -BpfException.ENOENT) {
                 return null;
             }
