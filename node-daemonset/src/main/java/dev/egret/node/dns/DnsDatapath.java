@@ -17,8 +17,8 @@ public interface DnsDatapath {
     Optional<DnsClient> client(int family, int protocol, InetAddress client, int clientPort);
 
     /**
-     * The learned entry of an address for a workload (its bound cgroup). A read: any thread may call it, but only the
-     * writer thread's read is sure to see what it writes next.
+     * The learned entry of an address for a workload (its bound cgroup). A read, on any thread; a read followed by a
+     * write is atomic only inside {@link #learnAll}.
      */
     Optional<LearnedIp> learned(long cgroupId, InetAddress address);
 

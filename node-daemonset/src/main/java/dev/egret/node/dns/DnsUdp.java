@@ -113,9 +113,11 @@ final class DnsUdp implements AutoCloseable {
                 loop.execute(() -> send(data, to, failed));
                 return;
             }
-            ChannelFuture f = channel.write(new DatagramPacket(Unpooled.wrappedBuffer(data), to));
-            if (failed != null) {
-                f.addListener(done -> {
+            DatagramPacket packet = new DatagramPacket(Unpooled.wrappedBuffer(data), to);
+            if (failed == null) {
+                channel.write(packet, channel.voidPromise()); // an answer: no promise per datagram
+            } else {
+                channel.write(packet).addListener(done -> {
                     if (!done.isSuccess()) {
                         failed.accept(done.cause());
                     }
