@@ -17,7 +17,8 @@ import java.util.Set;
 
 /**
  * The addresses an upstream answer gives for a query, following the CNAME chain from the query's name: only
- * IN-class A and AAAA records of the names on that chain count. Parsing never throws. Pure.
+ * IN-class A and AAAA records of the names on that chain count. Answers in the common shape are read straight off the
+ * wire ({@link DnsWire#addresses}), others by dnsjava, with the same result. Parsing never throws. Pure.
  */
 public final class AnswerAddresses {
     /** An address and the smallest TTL along the chain that led to it. */
@@ -47,11 +48,15 @@ public final class AnswerAddresses {
      * independent of any parser), then extracts its addresses.
      */
     public static Result of(byte[] answer, DnsQuery query) {
-        int nameLen = query.name().length();
+        int nameLen = query.nameLength();
         if (answer == null || answer.length < 12 + nameLen + 4 || (answer[2] & 0x80) == 0 || answer[4] != 0
                 || answer[5] != 1 || !sameBytes(answer, query.wire(), 12, nameLen, true)
                 || !sameBytes(answer, query.wire(), 12 + nameLen, 4, false)) {
             return new Result(Status.MISMATCH, List.of());
+        }
+        List<Learned> fast = DnsWire.addresses(answer, nameLen);
+        if (fast != null) {
+            return new Result(Status.ANSWER, fast);
         }
         try {
             return new Result(Status.ANSWER, of(new Message(answer), query.name()));

@@ -21,6 +21,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.parsetools.RecordParser;
+import org.jboss.logging.Logger;
 import org.xbill.DNS.Rcode;
 
 import java.net.Inet4Address;
@@ -29,10 +30,8 @@ import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -48,6 +47,7 @@ import java.util.function.Consumer;
  * under its lock ({@link DnsDatapath#learnAll}), and on the datapath's writer thread only when it is full.
  */
 public final class DnsProxy implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(DnsProxy.class);
     private static final int UDP = 17;
     private static final int TCP = 6;
     /**
@@ -72,27 +72,25 @@ public final class DnsProxy implements AutoCloseable {
     private final List<NetServer> tcp = new ArrayList<>();
     private DnsUdp.Socket upstreamSocket;
     private NetClient upstreamTcp;
-    private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
-    private final AtomicInteger nextId = new AtomicInteger((int) (System.nanoTime() & 0xffff));
+    /** UDP queries at the upstreams, by the ID they went out under; on the UDP event loop. */
+    private final UpstreamPending<UdpWait> pending = new UpstreamPending<>(MAX_PENDING);
+    /** Whether the timer that fails UDP queries whose upstream stayed silent is armed; on the UDP event loop. */
+    private boolean expiryArmed;
     private final AtomicInteger nextUpstream = new AtomicInteger();
     private final AtomicInteger tcpUpstreamOpen = new AtomicInteger();
     private int port;
 
     /** A query forwarded over UDP, waiting for its answer. */
-    private static final class Pending {
-        final DnsQuery query;
-        final InetSocketAddress upstream;
-        final Promise<Relayed> promise = Promise.promise();
-        volatile long timer = -1;
-
-        Pending(DnsQuery query, InetSocketAddress upstream) {
-            this.query = query;
-            this.upstream = upstream;
-        }
+    private record UdpWait(DnsQuery query, InetSocketAddress upstream, long timeoutMs, Answered then) {
     }
 
     /** An upstream's answer to a query and what it says. */
     private record Relayed(byte[] wire, AnswerAddresses.Result result) {
+    }
+
+    /** What follows an upstream's answer, or its failure (exactly one of the two is non-null). Must not throw. */
+    private interface Answered {
+        void answered(Relayed relayed, Throwable failure);
     }
 
     /** @param sweeper frees the learned map when a learn finds it full (its deletes run on {@code datapathWriter}) */
@@ -191,7 +189,7 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     private void onUdp(DnsUdp.Socket socket, byte[] query, InetSocketAddress sender, int family) {
-        handle(query, family, UDP, Cidr.unmap(sender.getAddress()), sender.getPort()).onSuccess(answer -> {
+        handle(query, family, UDP, Cidr.unmap(sender.getAddress()), sender.getPort(), answer -> {
             if (answer != null) {
                 socket.send(answer, sender, null);
             }
@@ -223,7 +221,7 @@ public final class DnsProxy implements AutoCloseable {
             }
             header[0] = true;
             parser.fixedSizeMode(2);
-            handle(buf.getBytes(), family, TCP, clientAddress, clientPort).onSuccess(answer -> {
+            handle(buf.getBytes(), family, TCP, clientAddress, clientPort, answer -> {
                 if (answer == null) {
                     closed[0] = true;
                     socket.close();
@@ -236,23 +234,29 @@ public final class DnsProxy implements AutoCloseable {
         socket.exceptionHandler(e -> socket.close());
     }
 
-    /** The answer for one query, or null to drop it (malformed input). Never fails. */
-    Future<byte[]> handle(byte[] wire, int family, int proto, InetAddress clientAddress, int clientPort) {
+    /**
+     * Answers one query: {@code reply} gets the answer, or null to drop the query (malformed input), once, on the
+     * event loop that received it. Never throws.
+     */
+    void handle(byte[] wire, int family, int proto, InetAddress clientAddress, int clientPort, Consumer<byte[]> reply) {
         Optional<DnsQuery> parsed = DnsQuery.parse(wire);
         if (parsed.isEmpty()) {
             metrics.error("malformed");
-            return Future.succeededFuture(null);
+            reply.accept(null);
+            return;
         }
         DnsQuery q = parsed.get();
         Optional<DnsClient> client = datapath.client(family, proto, clientAddress, clientPort);
         Optional<WorkloadPolicies.Bound> bound = client.flatMap(c -> policies.forCgroup(c.cgroupId()));
         if (bound.isEmpty()) {
             metrics.error("unattributed");
-            return Future.succeededFuture(Responses.blocked(q, Rcode.REFUSED, "egret: query not attributed to a policed workload"));
+            reply.accept(Responses.blocked(q, Rcode.REFUSED, "egret: query not attributed to a policed workload"));
+            return;
         }
         if (!q.forwardable()) {
             metrics.error("not_implemented");
-            return Future.succeededFuture(Responses.notImplemented(q));
+            reply.accept(Responses.notImplemented(q));
+            return;
         }
         WorkloadPolicies.Bound b = bound.get();
         DnsClient c = client.get();
@@ -263,23 +267,30 @@ public final class DnsProxy implements AutoCloseable {
             metrics.query(b.workload(), d.verdict());
             events.accept(asked.event(d, List.of()));
             int rcode = b.policy().spec().dns().deniedResponse() == DeniedResponse.NXDOMAIN ? Rcode.NXDOMAIN : Rcode.REFUSED;
-            return Future.succeededFuture(Responses.blocked(q, rcode, "blocked by egret policy " + b.policy().name()
+            reply.accept(Responses.blocked(q, rcode, "blocked by egret policy " + b.policy().name()
                     + " (" + d.rule() + "): " + d.reason()));
+            return;
         }
         Context ctx = vertx.getOrCreateContext();
         long started = System.nanoTime();
-        Future<Relayed> upstream = forward(q, proto);
-        return upstream.compose(relayed -> {
-            metrics.upstreamSeconds((System.nanoTime() - started) / 1e9);
-            if (relayed.result().status() == AnswerAddresses.Status.UNPARSEABLE) {
-                metrics.error("malformed_upstream"); // relayed as received; nothing learned, so its addresses stay denied
+        forward(q, proto, (relayed, err) -> {
+            try {
+                if (err != null) {
+                    metrics.error(err instanceof TimeoutException ? "upstream_timeout" : "upstream_error");
+                    metrics.query(b.workload(), d.verdict());
+                    events.accept(asked.event(d, List.of()));
+                    reply.accept(Responses.servfail(q, "egret: upstream resolver failed: " + err.getMessage()));
+                    return;
+                }
+                metrics.upstreamSeconds((System.nanoTime() - started) / 1e9);
+                if (relayed.result().status() == AnswerAddresses.Status.UNPARSEABLE) {
+                    metrics.error("malformed_upstream"); // relayed as received; nothing learned, so its addresses stay denied
+                }
+                learn(ctx, asked, d, relayed, q, reply);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "DNS query for %s failed", name);
+                reply.accept(Responses.servfail(q, "egret: internal error"));
             }
-            return learn(ctx, asked, d, relayed, q);
-        }, err -> {
-            metrics.error(err instanceof TimeoutException ? "upstream_timeout" : "upstream_error");
-            metrics.query(b.workload(), d.verdict());
-            events.accept(asked.event(d, List.of()));
-            return Future.succeededFuture(Responses.servfail(q, "egret: upstream resolver failed: " + err.getMessage()));
         });
     }
 
@@ -297,12 +308,13 @@ public final class DnsProxy implements AutoCloseable {
      * learned map's lock): no thread hand-off. Only a full map goes to the writer thread, which sweeps entries nobody
      * can use and tries once more while the answer is held (at most the datapath wait, then SERVFAIL).
      */
-    private Future<byte[]> learn(Context ctx, Asked asked, NameDecision d, Relayed relayed, DnsQuery q) {
+    private void learn(Context ctx, Asked asked, NameDecision d, Relayed relayed, DnsQuery q, Consumer<byte[]> reply) {
         List<AnswerAddresses.Learned> addrs = relayed.result().addresses();
-        byte[] answer = Responses.withId(relayed.wire(), q.id());
+        byte[] answer = Responses.setId(relayed.wire(), q.id()); // the upstream's bytes are this answer's alone
         if (addrs.isEmpty()) {
             release(asked, d, List.of());
-            return Future.succeededFuture(answer);
+            reply.accept(answer);
+            return;
         }
         RuleValue ports = new RuleValue(new TreeSet<>(d.ports()));
         List<InetAddress> learned = addrs.stream().map(AnswerAddresses.Learned::address).toList();
@@ -311,15 +323,18 @@ public final class DnsProxy implements AutoCloseable {
             int written = learnAll(asked, ports, addrs);
             metrics.datapathWaitSeconds(written == 0 ? 0 : (System.nanoTime() - start) / 1e9);
             release(asked, d, learned); // the event first, so its listeners know the names before the client connects
-            return Future.succeededFuture(answer);
+            reply.accept(answer);
+            return;
         } catch (BpfException e) {
             if (!e.isMapFull()) {
-                return Future.succeededFuture(notLearned(asked, d, q, e, start));
+                reply.accept(notLearned(asked, d, q, e, start));
+                return;
             }
         } catch (RuntimeException e) {
-            return Future.succeededFuture(notLearned(asked, d, q, e, start));
+            reply.accept(notLearned(asked, d, q, e, start));
+            return;
         }
-        return afterSweep(ctx, asked, d, q, answer, ports, addrs, learned);
+        afterSweep(ctx, asked, d, q, answer, ports, addrs, learned).onComplete(ar -> reply.accept(ar.result()));
     }
 
     /** The map is full: the answer is held while the writer sweeps it and tries again. */
@@ -390,45 +405,70 @@ public final class DnsProxy implements AutoCloseable {
      * Asks the upstreams in turn; with more than one, a failed or silent one is followed by the next within the same
      * overall timeout (half of it each), so one dead resolver costs a client neither an error nor its own timeout.
      */
-    private Future<Relayed> forward(DnsQuery q, int proto) {
+    private void forward(DnsQuery q, int proto, Answered then) {
         List<InetSocketAddress> ups = config.upstreams();
         int attempts = Math.min(2, ups.size());
         long each = Math.max(1, config.timeout().toMillis() / attempts);
         int turn = nextUpstream.getAndIncrement();
         InetSocketAddress primary = ups.get(Math.floorMod(turn, ups.size()));
-        Future<Relayed> first = proto == TCP ? forwardTcp(q, primary, each) : forwardUdp(q, primary, each);
         if (attempts == 1) {
-            return first;
+            forwardOnce(q, proto, primary, each, then);
+            return;
         }
         InetSocketAddress next = ups.get(Math.floorMod(turn + 1, ups.size()));
-        return first.recover(err -> {
+        forwardOnce(q, proto, primary, each, (relayed, err) -> {
+            if (err == null) {
+                then.answered(relayed, null);
+                return;
+            }
             metrics.error(err instanceof TimeoutException ? "upstream_timeout" : "upstream_error");
-            return proto == TCP ? forwardTcp(q, next, each) : forwardUdp(q, next, each);
+            forwardOnce(q, proto, next, each, then);
         });
     }
 
-    private Future<Relayed> forwardUdp(DnsQuery q, InetSocketAddress up, long timeoutMs) {
-        if (pending.size() >= MAX_PENDING) {
-            return Future.failedFuture(new IllegalStateException("too many queries in flight"));
+    private void forwardOnce(DnsQuery q, int proto, InetSocketAddress up, long timeoutMs, Answered then) {
+        if (proto == TCP) {
+            forwardTcp(q, up, timeoutMs).onComplete(ar -> then.answered(ar.result(), ar.cause()));
+        } else {
+            forwardUdp(q, up, timeoutMs, then);
         }
-        Pending w = new Pending(q, up);
-        int id;
-        do {
-            id = nextId.incrementAndGet() & 0xffff;
-        } while (pending.putIfAbsent(id, w) != null);
-        int sent = id;
-        w.timer = vertx.setTimer(timeoutMs, t -> {
-            if (pending.remove(sent, w)) {
-                w.promise.tryFail(new TimeoutException("no answer from " + up + " in " + timeoutMs + " ms"));
+    }
+
+    /** On the UDP event loop: the query goes out under a free random ID; its answer or its deadline follows. */
+    private void forwardUdp(DnsQuery q, InetSocketAddress up, long timeoutMs, Answered then) {
+        UdpWait wait = new UdpWait(q, up, timeoutMs, then);
+        UpstreamPending.Entry<UdpWait> e = pending.add(wait, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+        if (e == null) {
+            then.answered(null, new IllegalStateException("too many queries in flight"));
+            return;
+        }
+        armExpiry();
+        upstreamSocket.send(Responses.withId(q.wire(), e.id()), up, err -> {
+            if (pending.remove(e)) {
+                then.answered(null, err);
             }
         });
-        upstreamSocket.send(Responses.withId(q.wire(), sent), up, e -> {
-            if (pending.remove(sent, w)) {
-                vertx.cancelTimer(w.timer);
-                w.promise.tryFail(e);
+    }
+
+    /** Fails the queries whose deadline passed; armed while any waits (one timer for all of them). */
+    private void armExpiry() {
+        if (expiryArmed) {
+            return;
+        }
+        long next = pending.nextDeadline();
+        if (next == Long.MAX_VALUE) {
+            return;
+        }
+        long delayMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(next - System.nanoTime()) + 1);
+        expiryArmed = true;
+        udp.schedule(delayMs, () -> {
+            expiryArmed = false;
+            for (UpstreamPending.Entry<UdpWait> e : pending.expire(System.nanoTime())) {
+                UdpWait w = e.waiter;
+                w.then().answered(null, new TimeoutException("no answer from " + w.upstream() + " in " + w.timeoutMs() + " ms"));
             }
+            armExpiry();
         });
-        return w.promise.future();
     }
 
     /** An upstream datagram: the answer to a pending query only if it comes from that upstream and answers it. */
@@ -437,20 +477,20 @@ public final class DnsProxy implements AutoCloseable {
             metrics.error("malformed_upstream");
             return;
         }
-        Pending w = pending.get(Responses.id(b));
-        if (w == null || sender.getPort() != w.upstream.getPort()
-                || !Cidr.unmap(sender.getAddress()).equals(Cidr.unmap(w.upstream.getAddress()))) {
+        UpstreamPending.Entry<UdpWait> e = pending.get(Responses.id(b));
+        UdpWait w = e == null ? null : e.waiter;
+        if (w == null || sender.getPort() != w.upstream().getPort()
+                || !Cidr.unmap(sender.getAddress()).equals(Cidr.unmap(w.upstream().getAddress()))) {
             metrics.error("upstream_mismatch");
             return;
         }
-        AnswerAddresses.Result r = AnswerAddresses.of(b, w.query);
+        AnswerAddresses.Result r = AnswerAddresses.of(b, w.query());
         if (r.status() == AnswerAddresses.Status.MISMATCH) {
             metrics.error("upstream_mismatch"); // keep waiting for the real answer
             return;
         }
-        if (pending.remove(Responses.id(b), w)) {
-            vertx.cancelTimer(w.timer);
-            w.promise.tryComplete(new Relayed(b, r));
+        if (pending.remove(e)) {
+            w.then().answered(new Relayed(b, r), null);
         }
     }
 
@@ -544,10 +584,8 @@ public final class DnsProxy implements AutoCloseable {
         if (upstreamTcp != null) {
             upstreamTcp.close();
         }
-        pending.values().forEach(w -> {
-            vertx.cancelTimer(w.timer);
-            w.promise.tryFail(new IllegalStateException("DNS proxy closed"));
-        });
-        pending.clear();
+        for (UpstreamPending.Entry<UdpWait> e : pending.drain()) {
+            e.waiter.then().answered(null, new IllegalStateException("DNS proxy closed"));
+        }
     }
 }

@@ -98,6 +98,11 @@ final class DnsUdp implements AutoCloseable {
         return socket;
     }
 
+    /** Runs {@code task} on the sockets' event loop, in their context, after {@code delayMs}. Must not throw. */
+    void schedule(long delayMs, Runnable task) {
+        loop.schedule(() -> context.emit(null, v -> task.run()), delayMs, TimeUnit.MILLISECONDS);
+    }
+
     /** One bound UDP socket. */
     final class Socket {
         /** Set on the event loop when the channel registers, before it can read (a fixed port may have queries waiting). */

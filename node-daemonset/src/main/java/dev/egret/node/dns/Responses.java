@@ -40,7 +40,7 @@ public final class Responses {
         r.getHeader().setFlag(Flags.QR);
         r.getHeader().setFlag(Flags.RA);
         r.getHeader().setOpcode(query.opcode());
-        if (query.message().getHeader().getFlag(Flags.RD)) {
+        if (query.rd()) {
             r.getHeader().setFlag(Flags.RD);
         }
         r.getHeader().setRcode(rcode);
@@ -70,6 +70,13 @@ public final class Responses {
         copy[0] = (byte) (id >> 8);
         copy[1] = (byte) id;
         return copy;
+    }
+
+    /** Rewrites the ID in place, for a message that is the caller's alone; returns it. */
+    public static byte[] setId(byte[] message, int id) {
+        message[0] = (byte) (id >> 8);
+        message[1] = (byte) id;
+        return message;
     }
 
     public static int id(byte[] message) {
