@@ -156,4 +156,33 @@ struct egret_dns_client_key {
 	__u8 addr[16];     /* client source address (a pod's address, or loopback); IPv4 as ::ffff:a.b.c.d */
 };
 
+/*
+ * The last DNS query each client socket sent to the proxy, in an array the proxy maps into its memory and reads
+ * without a syscall: slot egret_dns_asker_slot(key). A slot is a seqlock: seq is odd while a writer fills it (a
+ * writer that finds it odd, or loses the race to make it odd, skips it), so a reader that sees the same even seq
+ * before and after its copy has a whole entry; it checks the key, and on any doubt asks egret_dns_clients, which
+ * always has the entry (the array is a cache of it).
+ */
+#define EGRET_DNS_ASKERS 4096 /* a power of two */
+
+struct egret_dns_asker {
+	__u32 seq;
+	__u32 pad;
+	struct egret_dns_client_key key;
+	__u32 pad2;
+	struct egret_dns_orig orig;
+};
+
+/* The slot of a client key: the same arithmetic as the proxy's (DnsAskers.slot in Java). */
+static inline __u32 egret_dns_asker_slot(const struct egret_dns_client_key *k)
+{
+	__u32 w[4];
+	__u32 h;
+
+	__builtin_memcpy(w, k->addr, 16);
+	h = ((__u32)k->family << 24) ^ ((__u32)k->proto << 16) ^ k->port;
+	h = (h ^ w[0] ^ w[1] ^ w[2] ^ w[3]) * 0x9e3779b1u;
+	return h >> (32 - 12); /* 12 = log2(EGRET_DNS_ASKERS) */
+}
+
 #endif

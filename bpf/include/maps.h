@@ -109,4 +109,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } egret_dns_clients SEC(".maps");
 
+/* Read by the proxy through mmap, written by cgroup_skb/egress under a per-slot seqlock (struct egret_dns_asker). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EGRET_DNS_ASKERS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct egret_dns_asker);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} egret_dns_askers SEC(".maps");
+
 #endif

@@ -15,5 +15,6 @@ struct egret_lpm6_key egret_layout_lpm6;
 struct egret_dns_config egret_layout_dns_config;
 struct egret_dns_orig egret_layout_dns_orig;
 struct egret_dns_client_key egret_layout_dns_client_key;
+struct egret_dns_asker egret_layout_dns_asker;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

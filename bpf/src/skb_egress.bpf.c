@@ -14,6 +14,23 @@
 #include "dns.h"
 #include "workload.h"
 
+/* The same, in the array the proxy reads without a syscall; skipped when another CPU is writing the slot. */
+static __always_inline void egret_dns_ask(const struct egret_dns_client_key *k, const struct egret_dns_orig *o)
+{
+	__u32 slot = egret_dns_asker_slot(k);
+	struct egret_dns_asker *a = bpf_map_lookup_elem(&egret_dns_askers, &slot);
+	__u32 seq;
+
+	if (!a)
+		return;
+	seq = a->seq;
+	if ((seq & 1) || __sync_val_compare_and_swap(&a->seq, seq, seq + 1) != seq)
+		return;
+	__builtin_memcpy(&a->key, k, sizeof(*k));
+	__builtin_memcpy(&a->orig, o, sizeof(*o));
+	__sync_val_compare_and_swap(&a->seq, seq + 1, seq + 2); /* ours since the first swap: a fully ordered release */
+}
+
 /*
  * A packet on its way to the DNS proxy: file who sent it under the client's port, so the proxy can tell which
  * workload and process asked, exactly, however many queries are in flight.
@@ -37,6 +54,7 @@ static __always_inline void egret_dns_attribute(struct __sk_buff *skb, __u8 fami
 	k.port = bpf_ntohs(ports[0]);
 	__builtin_memcpy(k.addr, saddr16, 16);
 	bpf_map_update_elem(&egret_dns_clients, &k, o, BPF_ANY);
+	egret_dns_ask(&k, o);
 }
 
 SEC("cgroup_skb/egress")

@@ -21,6 +21,8 @@ public final class BpfMap implements AutoCloseable {
     public static final long NOEXIST = 1;
     /** {@code BPF_EXIST}: replace only. */
     public static final long EXIST = 2;
+    /** {@code BPF_MAP_TYPE_ARRAY}. */
+    public static final int TYPE_ARRAY = 2;
 
     private final String name;
     private final Fd fd;
@@ -131,6 +133,14 @@ public final class BpfMap implements AutoCloseable {
 
     public int size() {
         return keys().size();
+    }
+
+    /** Maps this array map's memory (it must be a {@code BPF_F_MMAPABLE} array) for reads without syscalls. */
+    public MappedArray mapMemory() {
+        if (type != TYPE_ARRAY) {
+            throw new IllegalStateException(name + " is not an array map");
+        }
+        return new MappedArray(fd.get(), valueSize, maxEntries);
     }
 
     int fdForRingBuffer() {

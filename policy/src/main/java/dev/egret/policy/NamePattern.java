@@ -71,21 +71,30 @@ public final class NamePattern {
         if (matchAll) {
             return true;
         }
-        String[] nl = n.split("\\.", -1);
-        int offset = nl.length - labels.length;
-        if (multiLabelPrefix ? offset < 1 : offset != 0) {
-            return false;
-        }
-        for (int i = 0; i < labels.length; i++) {
-            if (!Glob.matchLabel(labels[i], nl[offset + i])) {
+        // the pattern's labels against the name's last labels, right to left, without splitting the name
+        int end = n.length(); // the end of the name's label under test; -1 once every label was used
+        for (int i = labels.length - 1; i >= 0; i--) {
+            if (end < 0) {
+                return false; // fewer labels than the pattern
+            }
+            int dot = n.lastIndexOf('.', end - 1);
+            if (!Glob.matchLabel(labels[i], n, dot + 1, end)) {
                 return false;
             }
+            end = dot;
         }
-        if (multiLabelPrefix) {
-            for (int i = 0; i < offset; i++) {
-                if (nl[i].isEmpty()) {
-                    return false;
+        if (!multiLabelPrefix) {
+            return end < 0;
+        }
+        if (end <= 0) {
+            return false; // "**." needs at least one more label, and a non-empty one
+        }
+        for (int i = 0, start = 0; i <= end; i++) {
+            if (i == end || n.charAt(i) == '.') {
+                if (i == start) {
+                    return false; // an empty label
                 }
+                start = i + 1;
             }
         }
         return true;
@@ -123,18 +132,23 @@ public final class NamePattern {
         }
 
         static boolean matchLabel(String pattern, String label) {
-            if (label.isEmpty()) {
+            return matchLabel(pattern, label, 0, label.length());
+        }
+
+        /** The label {@code name[from, to)}. */
+        static boolean matchLabel(String pattern, String name, int from, int to) {
+            if (from >= to) {
                 return false;
             }
             int p = 0;
-            int s = 0;
+            int s = from;
             int star = -1;
-            int mark = 0;
-            while (s < label.length()) {
+            int mark = from;
+            while (s < to) {
                 if (p < pattern.length() && pattern.charAt(p) == '*') {
                     star = p++;
                     mark = s;
-                } else if (p < pattern.length() && pattern.charAt(p) == label.charAt(s)) {
+                } else if (p < pattern.length() && pattern.charAt(p) == name.charAt(s)) {
                     p++;
                     s++;
                 } else if (star >= 0) {

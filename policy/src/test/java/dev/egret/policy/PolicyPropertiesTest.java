@@ -26,6 +26,65 @@ class PolicyPropertiesTest {
         return labels().list().ofMinSize(1).ofMaxSize(5).map(l -> String.join(".", l));
     }
 
+    /** The matcher as first written (split the name into labels): a reference for the one that does not allocate. */
+    private static boolean referenceMatches(String pattern, String name) {
+        String p = DnsNames.normalize(pattern);
+        if (name == null || name.isEmpty()) {
+            return false;
+        }
+        String n = DnsNames.normalize(name);
+        if (n.isEmpty() || n.length() > DnsNames.MAX_NAME) {
+            return false;
+        }
+        if (p.equals("*")) {
+            return true;
+        }
+        boolean multi = p.startsWith("**.");
+        String[] pl = (multi ? p.substring(3) : p).split("\\.", -1);
+        String[] nl = n.split("\\.", -1);
+        int offset = nl.length - pl.length;
+        if (multi ? offset < 1 : offset != 0) {
+            return false;
+        }
+        for (int i = 0; i < pl.length; i++) {
+            if (!NamePattern.Glob.matchLabel(pl[i], nl[offset + i])) {
+                return false;
+            }
+        }
+        for (int i = 0; multi && i < offset; i++) {
+            if (nl[i].isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Provide
+    Arbitrary<String> roughNames() { // empty labels, dots at either end, case, stars as characters
+        return Arbitraries.strings().withChars("abAB.-*").ofMinLength(0).ofMaxLength(14);
+    }
+
+    @Provide
+    Arbitrary<String> patterns() {
+        Arbitrary<String> label = Arbitraries.strings().withChars("ab*-").ofMinLength(1).ofMaxLength(4)
+                .filter(l -> !l.contains("**"));
+        return Combinators.combine(Arbitraries.of("", "**."), label.list().ofMinSize(1).ofMaxSize(3))
+                .as((prefix, ls) -> prefix + String.join(".", ls));
+    }
+
+    @Property(tries = 20_000)
+    void matchingAgreesWithTheReference(@ForAll("patterns") String pattern, @ForAll("roughNames") String name) {
+        NamePattern p;
+        try {
+            p = NamePattern.compile(pattern);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        boolean expected = referenceMatches(pattern, name);
+        net.jqwik.api.statistics.Statistics.collect(expected ? "match" : "no match");
+        assertEquals(expected, p.matches(name), pattern + " vs '" + name + "'");
+    }
+
     @Property
     void aNameMatchesItselfInAnyCase(@ForAll("names") String name) {
         NamePattern p = NamePattern.exact(name);

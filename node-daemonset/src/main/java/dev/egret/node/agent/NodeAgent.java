@@ -10,6 +10,7 @@ import dev.egret.node.audit.AuditEvents;
 import dev.egret.node.audit.LearnedNames;
 import dev.egret.node.datapath.EgretDatapath;
 import dev.egret.node.datapath.LearnedSweeper;
+import dev.egret.node.datapath.WorkloadEntry;
 import dev.egret.node.dns.DnsProxy;
 import dev.egret.node.dns.DnsProxyConfig;
 import dev.egret.node.dns.DnsQueryEvent;
@@ -169,13 +170,28 @@ public class NodeAgent {
                 podAddresses.isEmpty() ? "" : " and, for pods, " + podAddresses, ups);
     }
 
+    /** The last answer of {@link #policyFor}: a workload asks many names in a row, under the same state. */
+    private record BoundCache(DesiredState desired, Map<String, EgressPolicy> policies, long cgroupId,
+                              Optional<WorkloadPolicies.Bound> bound) {
+    }
+
+    private volatile BoundCache boundCache;
+
     private Optional<WorkloadPolicies.Bound> policyFor(long cgroupId) {
         DesiredState d = lastDesired;
-        if (d == null || !d.bindings().containsKey(cgroupId)) {
-            return Optional.empty();
+        Map<String, EgressPolicy> policies = lastPolicies;
+        BoundCache c = boundCache;
+        if (c != null && c.desired() == d && c.policies() == policies && c.cgroupId() == cgroupId) {
+            return c.bound();
         }
-        EgressPolicy p = lastPolicies.get(d.slotNames().get(d.bindings().get(cgroupId).slot()));
-        return p == null ? Optional.empty() : Optional.of(new WorkloadPolicies.Bound(d.workloads().get(cgroupId), p));
+        Optional<WorkloadPolicies.Bound> bound = Optional.empty();
+        WorkloadEntry entry = d == null ? null : d.bindings().get(cgroupId);
+        if (entry != null) {
+            EgressPolicy p = policies.get(d.slotNames().get(entry.slot()));
+            bound = p == null ? Optional.empty() : Optional.of(new WorkloadPolicies.Bound(d.workloads().get(cgroupId), p));
+        }
+        boundCache = new BoundCache(d, policies, cgroupId, bound);
+        return bound;
     }
 
     private void onDnsEvent(DnsQueryEvent e) {

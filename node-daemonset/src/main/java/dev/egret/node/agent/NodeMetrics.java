@@ -46,6 +46,7 @@ public class NodeMetrics implements DnsMetrics {
     public static final String RECONCILE_FAILURES = "egret_reconcile_failures"; // _total
     public static final String DNS_QUERIES = "egret_dns_queries";             // _total
     public static final String DNS_ERRORS = "egret_dns_errors";               // _total
+    public static final String DNS_CLIENT_LOOKUPS = "egret_dns_client_lookups"; // _total
     public static final String DNS_UPSTREAM = "egret_dns_upstream_duration";  // _seconds
     public static final String DNS_DATAPATH_WAIT = "egret_dns_datapath_wait"; // _seconds
     public static final String FQDN_LEARNED = "egret_fqdn_learned_ips";
@@ -82,6 +83,12 @@ public class NodeMetrics implements DnsMetrics {
                 .register(registry);
         FunctionCounter.builder(EVENTS_LOST, agent, a -> a.datapath().eventsLost())
                 .description("Events the kernel could not put on the ring buffer").register(registry);
+        FunctionCounter.builder(DNS_CLIENT_LOOKUPS, agent, a -> a.datapath() == null ? 0 : a.datapath().dnsClientLookups()[0])
+                .tag("source", "shared_memory").description("DNS queries attributed to their sender, by where the kernel's record was read")
+                .register(registry);
+        FunctionCounter.builder(DNS_CLIENT_LOOKUPS, agent, a -> a.datapath() == null ? 0 : a.datapath().dnsClientLookups()[1])
+                .tag("source", "map").description("DNS queries attributed to their sender, by where the kernel's record was read")
+                .register(registry);
         for (String map : List.of(KernelContract.MAP_WORKLOADS, KernelContract.MAP_ALLOW4, KernelContract.MAP_DENY4,
                 KernelContract.MAP_ALLOW6, KernelContract.MAP_DENY6, KernelContract.MAP_LEARNED, KernelContract.MAP_COUNTERS)) {
             Gauge.builder(MAP_ENTRIES, this, m -> m.usage(map)[0]).tag("map", map)
@@ -162,6 +169,7 @@ public class NodeMetrics implements DnsMetrics {
             }
         }
         // per-event counters of workloads that are gone (pods come and go: series must not pile up)
+        dnsQueries.keySet().removeIf(w -> !byName.containsKey(w) && !w.equals(UNKNOWN_WORKLOAD));
         hotCounters.entrySet().removeIf(e -> {
             String workload = e.getKey().substring(0, e.getKey().indexOf('\n'));
             boolean gone = !byName.containsKey(workload) && !workload.equals(UNKNOWN_WORKLOAD);
@@ -214,10 +222,22 @@ public class NodeMetrics implements DnsMetrics {
 
     @Override
     public void query(String workload, Verdict verdict) {
-        hotCounters.computeIfAbsent(workload + "\n" + DNS_QUERIES + "\n" + verdict.wireName(), k -> Counter.builder(DNS_QUERIES)
-                .tags("workload", workload, "verdict", verdict.wireName())
-                .description("DNS queries of policed workloads by verdict").register(registry)).increment();
+        Counter[] byVerdict = dnsQueries.get(workload); // no key built per query: this runs for every DNS answer
+        if (byVerdict == null) {
+            byVerdict = dnsQueries.computeIfAbsent(workload, w -> new Counter[Verdict.values().length]);
+        }
+        Counter c = byVerdict[verdict.ordinal()];
+        if (c == null) {
+            c = hotCounters.computeIfAbsent(workload + "\n" + DNS_QUERIES + "\n" + verdict.wireName(), k -> Counter.builder(DNS_QUERIES)
+                    .tags("workload", workload, "verdict", verdict.wireName())
+                    .description("DNS queries of policed workloads by verdict").register(registry));
+            byVerdict[verdict.ordinal()] = c;
+        }
+        c.increment();
     }
+
+    /** {@link #hotCounters}' DNS query counters by workload and verdict, for the lookup per answer. */
+    private final Map<String, Counter[]> dnsQueries = new ConcurrentHashMap<>();
 
     /**
      * Per-event counters (DNS queries, connections) by "workload\nmeter\ntags...", looked up once: the registry's own

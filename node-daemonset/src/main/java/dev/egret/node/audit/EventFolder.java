@@ -22,7 +22,34 @@ public final class EventFolder {
                        String rule) {
     }
 
-    private record Open(AuditEvent event, Instant opened) {
+    /** A window's first event and its repeats so far: updated in place (a busy key allocates nothing per repeat). */
+    private static final class Open {
+        final AuditEvent first;
+        final Instant opened;
+        long more;
+        /** The latest repeat's time, as seconds and nanos (no Instant kept: it would be a young object in an old one). */
+        long lastSeconds;
+        int lastNanos;
+
+        Open(AuditEvent first, Instant opened) {
+            this.first = first;
+            this.opened = opened;
+            this.lastSeconds = first.time().getEpochSecond();
+            this.lastNanos = first.time().getNano();
+        }
+
+        void repeat(long count, Instant at) {
+            more += count;
+            long s = at.getEpochSecond();
+            if (s > lastSeconds || s == lastSeconds && at.getNano() > lastNanos) {
+                lastSeconds = s;
+                lastNanos = at.getNano();
+            }
+        }
+
+        AuditEvent event() {
+            return more == 0 ? first : first.plus(more, Instant.ofEpochSecond(lastSeconds, lastNanos));
+        }
     }
 
     private final Duration window;
@@ -45,7 +72,7 @@ public final class EventFolder {
         Key k = new Key(e.workload(), e.kind(), e.name(), e.address(), e.port(), e.protocol(), Objects.toString(e.rule()));
         Open o = open.get(k);
         if (o != null) {
-            open.put(k, new Open(o.event().plus(e.count(), e.time()), o.opened()));
+            o.repeat(e.count(), e.time());
             return List.of();
         }
         List<AuditEvent> out = new ArrayList<>();
@@ -61,7 +88,7 @@ public final class EventFolder {
         List<AuditEvent> out = new ArrayList<>();
         for (Iterator<Open> it = open.values().iterator(); it.hasNext(); ) {
             Open o = it.next();
-            if (!o.opened().plus(window).isAfter(now)) {
+            if (!o.opened.plus(window).isAfter(now)) {
                 out.add(o.event());
                 it.remove();
             }

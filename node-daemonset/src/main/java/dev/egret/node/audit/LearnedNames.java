@@ -28,7 +28,11 @@ public final class LearnedNames {
 
     public synchronized void learned(long cgroupId, List<InetAddress> addresses, String name) {
         for (InetAddress a : addresses) {
-            names.put(new Key(cgroupId, a), name);
+            Key k = new Key(cgroupId, a);
+            String known = names.get(k); // marks it recently used
+            if (!name.equals(known)) { // the same name again: keep the string the map holds (no young object in it)
+                names.put(k, name);
+            }
         }
     }
 

@@ -19,17 +19,22 @@ import java.nio.charset.StandardCharsets;
 public record DnsClient(long cgroupId, int pid, String command, InetAddress resolver, int resolverPort) {
 
     static DnsClient decode(byte[] v) {
+        return decode(v, 0);
+    }
+
+    /** A {@code struct egret_dns_orig} at {@code at} in {@code v}. */
+    static DnsClient decode(byte[] v, int at) {
         ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.nativeOrder());
-        long cg = b.getLong(0);
-        int pid = b.getInt(KernelContract.DNS_ORIG_PID);
+        long cg = b.getLong(at);
+        int pid = b.getInt(at + KernelContract.DNS_ORIG_PID);
         byte[] addr = new byte[16];
-        b.get(KernelContract.DNS_ORIG_ADDR, addr);
-        int port = Short.toUnsignedInt(ByteBuffer.wrap(v, KernelContract.DNS_ORIG_PORT, 2).order(ByteOrder.BIG_ENDIAN).getShort());
+        b.get(at + KernelContract.DNS_ORIG_ADDR, addr);
+        int port = ((v[at + KernelContract.DNS_ORIG_PORT] & 0xff) << 8) | (v[at + KernelContract.DNS_ORIG_PORT + 1] & 0xff);
         int len = 0;
-        while (len < KernelContract.COMM_LEN && v[KernelContract.DNS_ORIG_COMM + len] != 0) {
+        while (len < KernelContract.COMM_LEN && v[at + KernelContract.DNS_ORIG_COMM + len] != 0) {
             len++;
         }
-        String command = len == 0 ? null : new String(v, KernelContract.DNS_ORIG_COMM, len, StandardCharsets.UTF_8);
+        String command = len == 0 ? null : new String(v, at + KernelContract.DNS_ORIG_COMM, len, StandardCharsets.UTF_8);
         try {
             return new DnsClient(cg, pid, command, Cidr.unmap(InetAddress.getByAddress(addr)), port);
         } catch (UnknownHostException e) {

@@ -4,6 +4,7 @@ import dev.egret.libbpf.BpfException;
 import dev.egret.libbpf.BpfLink;
 import dev.egret.libbpf.BpfMap;
 import dev.egret.libbpf.BpfObject;
+import dev.egret.libbpf.MappedArray;
 import dev.egret.libbpf.Netns;
 import dev.egret.libbpf.RingBuffer;
 
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -26,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -33,8 +36,10 @@ import java.util.stream.Stream;
 
 /**
  * The one owner of Egret's kernel state: loads and attaches the programs (or adopts what is pinned), and makes
- * every map write. Writes are serialized here. Closing releases this process's handles; the pinned links and maps
- * keep enforcing until {@link #uninstall(Path)}.
+ * every map write. Writes are serialized here. The learned map, which only this owner writes (the kernel only reads
+ * it), is mirrored in memory: read when the datapath is opened, then kept in step with every write and delete, so
+ * reading an entry (on every DNS answer) or scanning them all (every sweep) costs no syscall. Closing releases this
+ * process's handles; the pinned links and maps keep enforcing until {@link #uninstall(Path)}.
  */
 public final class EgretDatapath implements AutoCloseable {
     private final DatapathConfig config;
@@ -42,6 +47,62 @@ public final class EgretDatapath implements AutoCloseable {
     private final boolean adopted;
     private final List<String> unavailable;
     private final ReentrantLock learnedLock = new ReentrantLock();
+    /** What the kernel's learned map holds, entry for entry; guarded by {@link #learnedLock}. */
+    private final Map<LearnedKey, Mirrored> learnedMirror = new HashMap<>();
+
+    private record LearnedKey(long cgroupId, InetAddress address) {
+    }
+
+    /** A mirrored entry, rewritten in place (an address answered again allocates nothing that outlives the answer). */
+    private static final class Mirrored {
+        final long cgroupId;
+        final InetAddress address;
+        long expiresNanos;
+        RuleValue ports;
+
+        Mirrored(LearnedIp ip) {
+            this.cgroupId = ip.cgroupId();
+            this.address = ip.address();
+            set(ip);
+        }
+
+        void set(LearnedIp ip) {
+            expiresNanos = ip.expiresNanos();
+            if (ports != ip.ports()) { // the same (shared) value again: no store, no card to scan at the next GC
+                ports = ip.ports();
+            }
+        }
+
+        LearnedIp ip() {
+            return new LearnedIp(cgroupId, address, expiresNanos, ports);
+        }
+    }
+
+    /** The DNS askers array, mapped; null when the pinned datapath predates it (then every lookup is a syscall). */
+    private MappedArray askers;
+    private final ThreadLocal<AskerReader> askerReader = ThreadLocal.withInitial(AskerReader::new);
+
+    /**
+     * A thread's copy buffer, and the sender it decoded last with the bytes it came from: a workload asking many
+     * names in a row (the same process, the same resolver) is decoded once.
+     */
+    private static final class AskerReader {
+        final byte[] copy = new byte[KernelContract.DNS_ASKER_SIZE];
+        final byte[] lastOrig = new byte[KernelContract.DNS_ORIG_SIZE];
+        DnsClient last;
+
+        DnsClient decode() {
+            int at = KernelContract.DNS_ASKER_ORIG;
+            int end = at + KernelContract.DNS_ORIG_SIZE;
+            if (last == null || !Arrays.equals(copy, at, end, lastOrig, 0, KernelContract.DNS_ORIG_SIZE)) {
+                last = DnsClient.decode(copy, at);
+                System.arraycopy(copy, at, lastOrig, 0, KernelContract.DNS_ORIG_SIZE);
+            }
+            return last;
+        }
+    }
+    private final LongAdder askerHits = new LongAdder();
+    private final LongAdder askerMisses = new LongAdder();
 
     private EgretDatapath(DatapathConfig config, boolean adopted, List<String> unavailable) {
         this.config = config;
@@ -92,6 +153,8 @@ public final class EgretDatapath implements AutoCloseable {
                 d.maps.put(m, BpfMap.openPinned(m, config.pinDir().resolve(m)));
             }
             d.checkLayouts();
+            d.loadLearnedMirror();
+            d.mapAskers();
         } catch (RuntimeException e) {
             d.close();
             throw e;
@@ -116,6 +179,30 @@ public final class EgretDatapath implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The askers array of this datapath, when it has one (an older pinned datapath does not). */
+    private void mapAskers() {
+        Path pin = config.pinDir().resolve(KernelContract.MAP_DNS_ASKERS);
+        if (!Files.exists(pin)) {
+            return;
+        }
+        BpfMap m = BpfMap.openPinned(KernelContract.MAP_DNS_ASKERS, pin);
+        maps.put(KernelContract.MAP_DNS_ASKERS, m);
+        if (m.valueSize() == KernelContract.DNS_ASKER_SIZE && m.maxEntries() == KernelContract.DNS_ASKERS) {
+            askers = m.mapMemory();
+        }
+    }
+
+    private void loadLearnedMirror() {
+        learnedExclusive(() -> {
+            learnedMirror.clear();
+            maps.get(KernelContract.MAP_LEARNED).entries().forEach((k, v) -> {
+                LearnedIp ip = LearnedIp.decode(k.bytes(), v);
+                learnedMirror.put(new LearnedKey(ip.cgroupId(), ip.address()), new Mirrored(ip));
+            });
+            return null;
+        });
     }
 
     /** Pinned maps made by an Egret with another contract cannot be adopted: say so rather than fail on a write. */
@@ -254,35 +341,48 @@ public final class EgretDatapath implements AutoCloseable {
     public void learn(LearnedIp ip) {
         learnedExclusive(() -> {
             maps.get(KernelContract.MAP_LEARNED).put(ip.key(), ip.value());
+            Mirrored m = learnedMirror.get(new LearnedKey(ip.cgroupId(), ip.address()));
+            if (m != null) {
+                m.set(ip);
+            } else {
+                learnedMirror.put(new LearnedKey(ip.cgroupId(), ip.address()), new Mirrored(ip));
+            }
             return null;
         });
     }
 
     /** The learned entry of an address for a workload, if any (expired ones included until they are swept). */
     public Optional<LearnedIp> learned(long cgroupId, InetAddress address) {
-        return maps.get(KernelContract.MAP_LEARNED).get(LearnedIp.key(cgroupId, address))
-                .map(v -> LearnedIp.decode(cgroupId, address, v));
+        return learnedExclusive(() -> {
+            Mirrored m = learnedMirror.get(new LearnedKey(cgroupId, address));
+            return m == null ? Optional.<LearnedIp>empty() : Optional.of(m.ip());
+        });
     }
 
-    /** Every learned entry (expired ones included until they are swept); a read, fine on any thread. */
+    /** Every learned entry (expired ones included until they are swept). */
     public List<LearnedIp> learnedEntries() {
-        List<LearnedIp> out = new ArrayList<>();
-        maps.get(KernelContract.MAP_LEARNED).entries().forEach((k, v) -> out.add(LearnedIp.decode(k.bytes(), v)));
-        return out;
+        return learnedExclusive(() -> {
+            List<LearnedIp> out = new ArrayList<>(learnedMirror.size());
+            learnedMirror.values().forEach(m -> out.add(m.ip()));
+            return out;
+        });
     }
 
     /** Deletes one learned entry; true when it was there. */
     public boolean forget(LearnedIp ip) {
-        return learnedExclusive(() -> maps.get(KernelContract.MAP_LEARNED).delete(ip.key()));
+        return learnedExclusive(() -> {
+            learnedMirror.remove(new LearnedKey(ip.cgroupId(), ip.address()));
+            return maps.get(KernelContract.MAP_LEARNED).delete(ip.key());
+        });
     }
 
     /** Deletes every learned entry of these cgroups (unbound, or bound to another policy); returns how many. */
     public int forgetLearned(Set<Long> cgroupIds) {
-        BpfMap learned = maps.get(KernelContract.MAP_LEARNED);
+        List<LearnedIp> gone = learnedExclusive(() -> learnedMirror.values().stream().map(Mirrored::ip)
+                .filter(ip -> cgroupIds.contains(ip.cgroupId())).toList());
         int n = 0;
-        for (byte[] k : learned.keys()) { // the walk without the lock, each delete under it (a learn is not undone)
-            if (cgroupIds.contains(ByteBuffer.wrap(k).order(ByteOrder.nativeOrder()).getLong())
-                    && learnedExclusive(() -> learned.delete(k))) {
+        for (LearnedIp ip : gone) { // each delete under the lock on its own: a learn waits for one delete, not all
+            if (forget(ip)) {
                 n++;
             }
         }
@@ -322,10 +422,26 @@ public final class EgretDatapath implements AutoCloseable {
 
     /** Who sent the DNS query arriving at the proxy from {@code clientAddress}:{@code clientPort}, if the kernel saw it. */
     public Optional<DnsClient> dnsClient(int family, int protocol, InetAddress clientAddress, int clientPort) {
+        byte[] addr = LearnedIp.mapped(clientAddress);
+        MappedArray a = askers;
+        if (a != null) { // the kernel's copy in shared memory first: no syscall
+            AskerReader r = askerReader.get();
+            if (a.readSeqlocked(DnsAskers.slot(family, protocol, clientPort, addr), r.copy)
+                    && DnsAskers.holds(r.copy, family, protocol, clientPort, addr)) {
+                askerHits.increment();
+                return Optional.of(r.decode());
+            }
+        }
+        askerMisses.increment();
         ByteBuffer k = ByteBuffer.allocate(KernelContract.DNS_CLIENT_KEY_SIZE).order(ByteOrder.nativeOrder());
         k.put((byte) family).put((byte) protocol).putShort((short) clientPort);
-        k.put(KernelContract.DNS_CLIENT_KEY_ADDR, LearnedIp.mapped(clientAddress));
+        k.put(KernelContract.DNS_CLIENT_KEY_ADDR, addr);
         return maps.get(KernelContract.MAP_DNS_CLIENTS).get(k.array()).map(DnsClient::decode);
+    }
+
+    /** DNS clients found in the askers array (no syscall), and those looked up in the map instead. */
+    public long[] dnsClientLookups() {
+        return new long[]{askerHits.sum(), askerMisses.sum()};
     }
 
     public long eventsLost() {
@@ -338,10 +454,13 @@ public final class EgretDatapath implements AutoCloseable {
     public Map<String, long[]> usage() {
         Map<String, long[]> out = new LinkedHashMap<>();
         for (Map.Entry<String, BpfMap> e : maps.entrySet()) {
-            if (e.getKey().equals(KernelContract.MAP_EVENTS) || e.getKey().equals(KernelContract.MAP_STATS)) {
+            if (e.getKey().equals(KernelContract.MAP_EVENTS) || e.getKey().equals(KernelContract.MAP_STATS)
+                    || e.getKey().equals(KernelContract.MAP_DNS_ASKERS)) { // arrays: always full
                 continue;
             }
-            out.put(e.getKey(), new long[]{e.getValue().size(), e.getValue().maxEntries()});
+            long entries = e.getKey().equals(KernelContract.MAP_LEARNED) ? learnedExclusive(learnedMirror::size)
+                    : e.getValue().size();
+            out.put(e.getKey(), new long[]{entries, e.getValue().maxEntries()});
         }
         return out;
     }
@@ -353,6 +472,10 @@ public final class EgretDatapath implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (askers != null) {
+            askers.close();
+            askers = null;
+        }
         maps.values().forEach(BpfMap::close);
         maps.clear();
     }

@@ -95,6 +95,11 @@ public final class KernelContract {
     public static final int DNS_ORIG_COMM = 40;
     public static final int DNS_CLIENT_KEY_SIZE = 20;
     public static final int DNS_CLIENT_KEY_ADDR = 4;
+    // struct egret_dns_asker: a seqlocked copy of a client key and its egret_dns_orig, in an mmapped array
+    public static final int DNS_ASKER_SIZE = 88;
+    public static final int DNS_ASKER_KEY = 8;
+    public static final int DNS_ASKER_ORIG = 32;
+    public static final int DNS_ASKERS = 4096;
 
     /** Map names, as pinned. */
     public static final String MAP_WORKLOADS = "egret_workloads";
@@ -109,4 +114,5 @@ public final class KernelContract {
     public static final String MAP_DNS_CONFIG = "egret_dns_config";
     public static final String MAP_DNS_SOCKS = "egret_dns_socks";
     public static final String MAP_DNS_CLIENTS = "egret_dns_clients";
+    public static final String MAP_DNS_ASKERS = "egret_dns_askers";
 }

@@ -5,6 +5,7 @@ import dev.egret.node.datapath.DnsClient;
 import dev.egret.node.datapath.EgretDatapath;
 import dev.egret.node.datapath.LearnedIp;
 import dev.egret.node.datapath.LearnedSweeper;
+import dev.egret.node.datapath.PortRange;
 import dev.egret.node.datapath.RuleValue;
 import dev.egret.policy.Cidr;
 import dev.egret.policy.DeniedResponse;
@@ -29,7 +30,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
@@ -51,10 +55,11 @@ public final class DnsProxy implements AutoCloseable {
     private static final int UDP = 17;
     private static final int TCP = 6;
     /**
-     * Largest DNS message: the upstream socket reads datagrams this large (Vert.x's receive buffer size is also its
-     * read size; Netty's default would cut EDNS answers at 2048 bytes). Queries are small: listeners keep defaults.
+     * The largest UDP answer the proxy takes from an upstream: forwarded queries advertise at most this EDNS size
+     * (like dnsmasq's edns-packet-max), so a larger answer comes back truncated and the client retries over TCP. The
+     * upstream socket reads several answers of up to this size at once (recvmmsg).
      */
-    private static final int MAX_MESSAGE = 65535;
+    static final int MAX_UDP_ANSWER = 4096;
     /** Queries in flight to upstreams over UDP at once; beyond, SERVFAIL at once (IDs are 16 bits). */
     static final int MAX_PENDING = 16384;
     /** A client's TCP connection idle this long is closed (RFC 7766 suggests seconds). */
@@ -68,6 +73,7 @@ public final class DnsProxy implements AutoCloseable {
     private final ExecutorService writer;
     private final DnsMetrics metrics;
     private final NameDeciders deciders = new NameDeciders();
+    private final Map<Set<PortRange>, RuleValue> portValues = new IdentityHashMap<>();
     private DnsUdp udp;
     private final List<NetServer> tcp = new ArrayList<>();
     private DnsUdp.Socket upstreamSocket;
@@ -133,7 +139,7 @@ public final class DnsProxy implements AutoCloseable {
             throw new IllegalArgumentException("DNS proxy port out of range: " + fixedPort);
         }
         udp = new DnsUdp(vertx);
-        upstreamSocket = udp.bind(new InetSocketAddress("::", 0), true, MAX_MESSAGE, (sock, data, sender) -> onUpstreamUdp(data, sender));
+        upstreamSocket = udp.bind(new InetSocketAddress("::", 0), true, MAX_UDP_ANSWER, (sock, data, sender) -> onUpstreamUdp(data, sender));
         upstreamTcp = vertx.createNetClient(new NetClientOptions()
                 .setConnectTimeout((int) Math.max(1, config.timeout().toMillis())));
         for (int attempt = 0; ; attempt++) {
@@ -316,7 +322,7 @@ public final class DnsProxy implements AutoCloseable {
             reply.accept(answer);
             return;
         }
-        RuleValue ports = new RuleValue(new TreeSet<>(d.ports()));
+        RuleValue ports = portValue(d.ports());
         List<InetAddress> learned = addrs.stream().map(AnswerAddresses.Learned::address).toList();
         long start = System.nanoTime();
         try {
@@ -335,6 +341,24 @@ public final class DnsProxy implements AutoCloseable {
             return;
         }
         afterSweep(ctx, asked, d, q, answer, ports, addrs, learned).onComplete(ar -> reply.accept(ar.result()));
+    }
+
+    /**
+     * The kernel value of a decision's ports, one per port set: a decider hands out one set per rule, so the learned
+     * entries of a rule's names share one value (compared by identity; bounded, cleared when policies churn).
+     */
+    private RuleValue portValue(Set<PortRange> ports) {
+        synchronized (portValues) {
+            RuleValue v = portValues.get(ports);
+            if (v == null) {
+                if (portValues.size() >= 1024) {
+                    portValues.clear();
+                }
+                v = new RuleValue(new TreeSet<>(ports));
+                portValues.put(ports, v);
+            }
+            return v;
+        }
     }
 
     /** The map is full: the answer is held while the writer sweeps it and tries again. */
@@ -443,7 +467,9 @@ public final class DnsProxy implements AutoCloseable {
             return;
         }
         armExpiry();
-        upstreamSocket.send(Responses.withId(q.wire(), e.id()), up, err -> {
+        byte[] out = Responses.withId(q.wire(), e.id());
+        DnsWire.clampEdns(out, MAX_UDP_ANSWER);
+        upstreamSocket.send(out, up, err -> {
             if (pending.remove(e)) {
                 then.answered(null, err);
             }

@@ -41,12 +41,11 @@ final class DnsUdp implements AutoCloseable {
     }
 
     /**
-     * Queries are small (one question and an OPT record; padded ones 468 bytes): a listener's read takes up to this
-     * many datagrams of at most {@link #QUERY_MAX} bytes at once (a larger one arrives cut, is malformed, is dropped
-     * and counted). 16 x 2 KiB: a 32 KiB read buffer, which Netty's per-thread cache keeps (a 64 KiB or larger one
-     * would be allocated, zeroed and freed on every read).
+     * A read takes up to this many datagrams at once (recvmmsg), each of at most the socket's datagram size (queries:
+     * {@link #QUERY_MAX}; a larger one arrives cut, is malformed, is dropped and counted): at most 32 KiB per read, a
+     * buffer Netty's per-thread cache keeps (a larger one would be allocated, zeroed and freed on every read).
      */
-    private static final int QUERIES_PER_READ = 16;
+    private static final int READ_BUFFER = 32 * 1024;
     private static final int QUERY_MAX = 2048;
 
     private final ContextInternal context;
@@ -69,7 +68,7 @@ final class DnsUdp implements AutoCloseable {
 
     /**
      * Binds a socket on {@code local}; {@code maxDatagram}: the largest datagram it must read whole (a listener's
-     * queries: {@code 0} for the default; the upstream socket's answers: 65535).
+     * queries: {@code 0} for the default; the upstream socket's answers: the EDNS size the proxy advertises).
      */
     Socket bind(InetSocketAddress local, boolean ipv6, int maxDatagram, Receiver receiver) {
         InternetProtocolFamily family = ipv6 ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4;
@@ -77,15 +76,15 @@ final class DnsUdp implements AutoCloseable {
         Bootstrap b = new Bootstrap().group(loop)
                 .channelFactory(() -> epoll ? new EpollDatagramChannel(family) : new NioDatagramChannel(family))
                 .handler(new Reader(socket, receiver));
-        if (maxDatagram > 0) {
-            b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagram + 1))
-                    .option(ChannelOption.SO_RCVBUF, Math.max(maxDatagram + 1, 256 * 1024));
+        int datagram = maxDatagram > 0 ? maxDatagram : QUERY_MAX;
+        if (epoll) {
+            b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Math.max(datagram, READ_BUFFER / datagram * datagram)))
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, datagram);
         } else {
-            b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(
-                    epoll ? QUERY_MAX * QUERIES_PER_READ : QUERY_MAX));
-            if (epoll) {
-                b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, QUERY_MAX);
-            }
+            b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(datagram));
+        }
+        if (maxDatagram > 0) {
+            b.option(ChannelOption.SO_RCVBUF, 256 * 1024);
         }
         ChannelFuture bound = b.bind(local).awaitUninterruptibly();
         if (!bound.isSuccess()) {

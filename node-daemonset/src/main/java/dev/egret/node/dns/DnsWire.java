@@ -95,31 +95,29 @@ final class DnsWire {
             return null;
         }
         int pos = 12 + nameLength + 4;
-        int[] owner = new int[an];
-        int[] type = new int[an];
-        int[] dclass = new int[an];
-        long[] ttl = new long[an];
-        int[] rdata = new int[an];
+        // each answer record: owner, type, class, TTL (high bit: zero), rdata offset; one array for all of them
+        int[] rr = new int[an * 5];
         for (int i = 0; i < an; i++) {
-            owner[i] = pos;
+            int at = i * 5;
+            rr[at] = pos;
             pos = skipName(m, pos);
             if (pos < 0 || pos + 10 > m.length) {
                 return null;
             }
-            type[i] = u16(m, pos);
-            dclass[i] = u16(m, pos + 2);
+            rr[at + 1] = u16(m, pos);
+            rr[at + 2] = u16(m, pos + 2);
             long t = u32(m, pos + 4);
-            ttl[i] = t > 0x7fffffffL ? 0 : t; // RFC 2181: a TTL with the high bit set means zero
+            rr[at + 3] = t > 0x7fffffffL ? 0 : (int) t; // RFC 2181: a TTL with the high bit set means zero
             int rdlength = u16(m, pos + 8);
-            rdata[i] = pos + 10;
+            rr[at + 4] = pos + 10;
             pos += 10 + rdlength;
             if (pos > m.length) {
                 return null;
             }
-            boolean fits = switch (type[i]) {
+            boolean fits = switch (rr[at + 1]) {
                 case TYPE_A -> rdlength == 4;
                 case TYPE_AAAA -> rdlength == 16;
-                case TYPE_CNAME -> skipName(m, rdata[i]) == pos;
+                case TYPE_CNAME -> skipName(m, rr[at + 4]) == pos;
                 default -> false;
             };
             if (!fits) {
@@ -139,10 +137,10 @@ final class DnsWire {
         long chainTtl = Long.MAX_VALUE;
         for (int hop = 0; hop < MAX_CHAIN; hop++) {
             int next = -1;
-            for (int i = 0; i < an; i++) {
-                if (type[i] == TYPE_CNAME && dclass[i] == CLASS_IN && sameName(m, owner[i], chain[names - 1])) {
-                    next = rdata[i];
-                    chainTtl = Math.min(chainTtl, ttl[i]);
+            for (int at = 0; at < rr.length; at += 5) {
+                if (rr[at + 1] == TYPE_CNAME && rr[at + 2] == CLASS_IN && sameName(m, rr[at], chain[names - 1])) {
+                    next = rr[at + 4];
+                    chainTtl = Math.min(chainTtl, rr[at + 3]);
                     break;
                 }
             }
@@ -152,9 +150,10 @@ final class DnsWire {
             chain[names++] = next;
         }
         List<AnswerAddresses.Learned> out = new ArrayList<>(an);
-        for (int i = 0; i < an; i++) {
-            if ((type[i] == TYPE_A || type[i] == TYPE_AAAA) && dclass[i] == CLASS_IN && onChain(m, chain, names, owner[i])) {
-                out.add(new AnswerAddresses.Learned(address(m, rdata[i], type[i] == TYPE_A ? 4 : 16), Math.min(chainTtl, ttl[i])));
+        for (int at = 0; at < rr.length; at += 5) {
+            int type = rr[at + 1];
+            if ((type == TYPE_A || type == TYPE_AAAA) && rr[at + 2] == CLASS_IN && onChain(m, chain, names, rr[at])) {
+                out.add(new AnswerAddresses.Learned(address(m, rr[at + 4], type == TYPE_A ? 4 : 16), Math.min(chainTtl, rr[at + 3])));
             }
         }
         return out;
@@ -177,6 +176,46 @@ final class DnsWire {
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e); // 4 or 16 bytes: cannot happen
         }
+    }
+
+    /**
+     * Lowers, in place, the UDP payload size an OPT record of {@code m} advertises to at most {@code max}, as
+     * forwarders do toward their upstreams (dnsmasq's edns-packet-max): an answer larger than that comes back
+     * truncated (TC), and the client retries over TCP. False when the message cannot be walked (nothing changed).
+     */
+    static boolean clampEdns(byte[] m, int max) {
+        if (m == null || m.length < 12) {
+            return false;
+        }
+        int pos = 12;
+        for (int i = u16(m, 4); i > 0; i--) {
+            pos = skipName(m, pos);
+            if (pos < 0 || pos + 4 > m.length) {
+                return false;
+            }
+            pos += 4;
+        }
+        int beforeAdditional = u16(m, 6) + u16(m, 8);
+        int records = beforeAdditional + u16(m, 10);
+        int optAt = -1;
+        for (int i = 0; i < records; i++) {
+            pos = skipName(m, pos);
+            if (pos < 0 || pos + 10 > m.length) {
+                return false;
+            }
+            if (i >= beforeAdditional && u16(m, pos) == TYPE_OPT) {
+                optAt = pos;
+            }
+            pos += 10 + u16(m, pos + 8);
+            if (pos > m.length) {
+                return false;
+            }
+        }
+        if (optAt >= 0 && u16(m, optAt + 2) > max) {
+            m[optAt + 2] = (byte) (max >> 8);
+            m[optAt + 3] = (byte) max;
+        }
+        return true;
     }
 
     /**

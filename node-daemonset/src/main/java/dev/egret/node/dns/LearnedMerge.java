@@ -39,10 +39,15 @@ public final class LearnedMerge {
             return fresh;
         }
         LearnedIp old = current.get();
-        TreeSet<PortRange> ports = new TreeSet<>(fresh.ports().ranges());
-        ports.addAll(old.ports().ranges());
-        RuleValue union = ports.contains(PortRange.ALL) || ports.size() <= KernelContract.MAX_PORT_RANGES
-                ? new RuleValue(ports) : fresh.ports(); // too many ranges for the kernel: the newest answer's ports win
+        RuleValue union;
+        if (old.ports().equals(fresh.ports()) || old.ports().ranges().containsAll(fresh.ports().ranges())) {
+            union = old.ports(); // nothing new: the value in force, not a copy of it
+        } else {
+            TreeSet<PortRange> ports = new TreeSet<>(fresh.ports().ranges());
+            ports.addAll(old.ports().ranges());
+            union = ports.contains(PortRange.ALL) || ports.size() <= KernelContract.MAX_PORT_RANGES
+                    ? new RuleValue(ports) : fresh.ports(); // too many ranges for the kernel: the newest answer's ports win
+        }
         return new LearnedIp(fresh.cgroupId(), fresh.address(), Math.max(old.expiresNanos(), fresh.expiresNanos()), union);
     }
 }

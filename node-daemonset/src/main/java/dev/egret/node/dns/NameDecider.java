@@ -27,8 +27,12 @@ import java.util.TreeSet;
 public final class NameDecider {
     private enum Kind { PROTECT, DENY, ALLOW }
 
-    /** One selector; {@code order} ranks selectors of one kind as the policy lists them. */
-    private record Entry(Kind kind, int order, int rule, String path, String source, NamePattern pattern) {
+    /**
+     * One selector; {@code order} ranks selectors of one kind as the policy lists them; {@code allowed} is the decision
+     * when it is the only allow rule that matches (made once: the busy path allocates no decision).
+     */
+    private record Entry(Kind kind, int order, int rule, String path, String source, NamePattern pattern,
+                         NameDecision allowed) {
     }
 
     private final EgressPolicy policy;
@@ -41,16 +45,16 @@ public final class NameDecider {
     private NameDecider(EgressPolicy policy) {
         this.policy = policy;
         this.audit = policy.spec().mode() == Mode.AUDIT;
-        List<String> protects = policy.spec().protects();
-        for (int i = 0; i < protects.size(); i++) {
-            add(new Entry(Kind.PROTECT, i, i, "spec.protects[" + i + "]", protects.get(i),
-                    NamePattern.compile(protects.get(i))));
-        }
-        addRules(Kind.DENY, "spec.deny", policy.spec().deny());
-        addRules(Kind.ALLOW, "spec.egress", policy.spec().egress());
         for (Rule r : policy.spec().egress()) {
             egressPorts.add(Collections.unmodifiableSet(new TreeSet<>(PolicyCompiler.ranges(r))));
         }
+        List<String> protects = policy.spec().protects();
+        for (int i = 0; i < protects.size(); i++) {
+            add(new Entry(Kind.PROTECT, i, i, "spec.protects[" + i + "]", protects.get(i),
+                    NamePattern.compile(protects.get(i)), null));
+        }
+        addRules(Kind.DENY, "spec.deny", policy.spec().deny());
+        addRules(Kind.ALLOW, "spec.egress", policy.spec().egress());
     }
 
     /** Compiles the name rules of a (valid) policy. */
@@ -72,8 +76,10 @@ public final class NameDecider {
         for (int r = 0; r < rules.size(); r++) {
             List<FqdnSelector> sel = rules.get(r).toFQDNs();
             for (int i = 0; i < sel.size(); i++) {
-                add(new Entry(kind, order++, r, path + "[" + r + "].toFQDNs[" + i + "]", sel.get(i).text(),
-                        sel.get(i).compile()));
+                String at = path + "[" + r + "].toFQDNs[" + i + "]";
+                NameDecision allowed = kind == Kind.ALLOW
+                        ? new NameDecision(Verdict.ALLOW, at, "allowed by rule " + at, egressPorts.get(r)) : null;
+                add(new Entry(kind, order++, r, at, sel.get(i).text(), sel.get(i).compile(), allowed));
             }
         }
     }
@@ -125,16 +131,14 @@ public final class NameDecider {
             return deny(m.deny.path(), "denied by rule " + m.deny.path());
         }
         if (m.allow != null) {
-            Set<PortRange> ports;
             if (m.otherRules == null) {
-                ports = egressPorts.get(m.allow.rule());
-            } else {
-                ports = new TreeSet<>(egressPorts.get(m.allow.rule()));
-                for (int r : m.otherRules) {
-                    ports.addAll(egressPorts.get(r));
-                }
+                return m.allow.allowed();
             }
-            return new NameDecision(Verdict.ALLOW, m.allow.path(), "allowed by rule " + m.allow.path(), ports);
+            Set<PortRange> ports = new TreeSet<>(egressPorts.get(m.allow.rule()));
+            for (int r : m.otherRules) {
+                ports.addAll(egressPorts.get(r));
+            }
+            return new NameDecision(Verdict.ALLOW, m.allow.path(), m.allow.allowed().reason(), ports);
         }
         return deny("default-deny", "no egress rule allows the name " + n);
     }
@@ -157,7 +161,8 @@ public final class NameDecider {
             if (entries == null) {
                 return;
             }
-            for (Entry e : entries) {
+            for (int i = 0; i < entries.size(); i++) { // indexed: no iterator per lookup
+                Entry e = entries.get(i);
                 if (test && !e.pattern().matches(normalized)) {
                     continue;
                 }

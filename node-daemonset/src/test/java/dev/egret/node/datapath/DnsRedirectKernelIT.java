@@ -181,6 +181,51 @@ class DnsRedirectKernelIT {
                 "tcp6 2001:db8::53 mine/2001:db8:0:0:0:0:0:53/pid/python3",
                 "mapped ::ffff:192.0.2.54 53 mine/192.0.2.54/pid/python3",
                 "other EPERM"), out);
+        assertTrue(datapath.dnsClientLookups()[0] >= 6, "senders read from the shared array, without a syscall: "
+                + java.util.Arrays.toString(datapath.dnsClientLookups()));
+    }
+
+    /**
+     * Two clients whose keys share a slot of the shared array: the later one's record is there, so the earlier one
+     * is found in the map instead, and each is still attributed to its own cgroup.
+     */
+    @Test
+    void clientsSharingASlotOfTheSharedArrayAreEachAttributedExactly() throws Exception {
+        WorkloadCgroup other = WorkloadCgroup.create(env.mounts, env.parent + "/dns", "slot", CgroupLimits.NONE);
+        try {
+            datapath.bindWorkload(other.id(), new WorkloadEntry(5, false, false, false));
+            datapath.redirectDns(proxyPort);
+            byte[] loopback = LearnedIp.mapped(InetAddress.getByName("127.0.0.1"));
+            int first = 0;
+            int second = 0;
+            for (int p = 41000; p < 60000 && second == 0; p++) {
+                for (int q = p + 1; q < p + 8000 && q < 61000; q++) {
+                    if (DnsAskers.slot(4, 17, p, loopback) == DnsAskers.slot(4, 17, q, loopback)) {
+                        first = p;
+                        second = q;
+                        break;
+                    }
+                }
+            }
+            String send = "import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+                    + "s.bind(('127.0.0.1',int(sys.argv[1])))\ns.sendto(b'l',('192.0.2.53',53))\n";
+            InCgroup.run(wl, List.of("python3", "-c", send, Integer.toString(first)));
+            Object[] a = late.poll(5, TimeUnit.SECONDS);
+            InCgroup.run(other, List.of("python3", "-c", send, Integer.toString(second)));
+            Object[] b = late.poll(5, TimeUnit.SECONDS);
+            assertNotNull(a);
+            assertNotNull(b);
+            assertEquals(List.of(first, second), List.of(a[2], b[2]));
+            long[] before = datapath.dnsClientLookups();
+            assertEquals(other.id(), datapath.dnsClient(4, 17, (InetAddress) b[1], second).orElseThrow().cgroupId());
+            assertEquals(wl.id(), datapath.dnsClient(4, 17, (InetAddress) a[1], first).orElseThrow().cgroupId());
+            long[] after = datapath.dnsClientLookups();
+            assertEquals(1, after[0] - before[0], "the later client from the shared array");
+            assertEquals(1, after[1] - before[1], "the earlier one from the map");
+        } finally {
+            datapath.unbindWorkload(other.id());
+            other.close();
+        }
     }
 
     /**
@@ -284,6 +329,8 @@ class DnsRedirectKernelIT {
                 p.waitFor();
             }
             assertEquals(java.util.Collections.nCopies(6, "ok 150 bad 0"), results);
+            assertTrue(datapath.dnsClientLookups()[0] > 450, "most from the shared array: "
+                    + java.util.Arrays.toString(datapath.dnsClientLookups()));
         } finally {
             datapath.unbindWorkload(other.id());
             other.close();

@@ -72,6 +72,7 @@ class KernelContractIT {
         assertEquals(KernelContract.DNS_CONFIG_SIZE, size("egret_dns_config"));
         assertEquals(KernelContract.DNS_ORIG_SIZE, size("egret_dns_orig"));
         assertEquals(KernelContract.DNS_CLIENT_KEY_SIZE, size("egret_dns_client_key"));
+        assertEquals(KernelContract.DNS_ASKER_SIZE, size("egret_dns_asker"));
     }
 
     @Test
@@ -109,6 +110,8 @@ class KernelContractIT {
         assertEquals(KernelContract.DNS_ORIG_ADDR, offset("egret_dns_orig", "addr"));
         assertEquals(KernelContract.DNS_ORIG_PORT, offset("egret_dns_orig", "port"));
         assertEquals(KernelContract.DNS_ORIG_COMM, offset("egret_dns_orig", "comm"));
+        assertEquals(KernelContract.DNS_ASKER_KEY, offset("egret_dns_asker", "key"));
+        assertEquals(KernelContract.DNS_ASKER_ORIG, offset("egret_dns_asker", "orig"));
         assertEquals(2, offset("egret_dns_client_key", "port"));
     }
 }

@@ -113,6 +113,9 @@ class DnsProxyIT {
         for (int i = 1; i <= 150; i++) {
             zone.add("huge.test. 60 A 127.4." + (i / 200) + "." + (i % 200 + 1));
         }
+        for (int i = 1; i <= 400; i++) { // over 6 KB: more than the proxy takes over UDP
+            zone.add("giant.test. 60 A 127.5." + (i / 200) + "." + (i % 200 + 1));
+        }
     }
 
     @AfterEach
@@ -132,7 +135,8 @@ class DnsProxyIT {
             metadata: {name: p}
             spec:
               egress: [{toFQDNs: [{matchName: allowed.test}, {matchName: slow.test}, {matchName: big.test},
-                                  {matchName: huge.test}, {matchName: protected.test}], toPorts: [{port: 443}]}]
+                                  {matchName: huge.test}, {matchName: giant.test}, {matchName: protected.test}],
+                      toPorts: [{port: 443}]}]
               protects: [protected.test]
               dns: {deniedResponse: %s}
             """;
@@ -268,6 +272,24 @@ class DnsProxyIT {
         assertEquals(150, addresses(a).size());
         assertTrue(a.numBytes() > 2048, "the answer is " + a.numBytes() + " bytes");
         assertEquals(Set.copyOf(addresses(a)), learnedText());
+        assertEquals(0, errors("malformed_upstream"));
+    }
+
+    @Test
+    void aClientAdvertisingMoreThanTheProxyTakesGetsTcAndTheWholeAnswerOverTcp() throws Exception {
+        DnsProxy p = proxy();
+        Message a = udp(p.port(), query("giant.test", Type.A, 5, 65535));
+        assertEquals(5, a.getHeader().getID());
+        assertTrue(a.getHeader().getFlag(Flags.TC), "an answer over " + DnsProxy.MAX_UDP_ANSWER + " bytes: " + a.numBytes());
+        assertTrue(a.numBytes() <= DnsProxy.MAX_UDP_ANSWER);
+        try (Socket s = new Socket("127.0.0.1", p.port())) {
+            s.setSoTimeout(5000);
+            writeFrame(new DataOutputStream(s.getOutputStream()), query("giant.test", Type.A, 6, 65535));
+            Message full = readFrame(new DataInputStream(s.getInputStream()));
+            assertFalse(full.getHeader().getFlag(Flags.TC));
+            assertEquals(400, addresses(full).size());
+            assertEquals(Set.copyOf(addresses(full)), learnedText());
+        }
         assertEquals(0, errors("malformed_upstream"));
     }
 

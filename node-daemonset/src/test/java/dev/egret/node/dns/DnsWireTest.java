@@ -31,7 +31,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,6 +108,23 @@ class DnsWireTest {
                 DnsWire.addresses(a.toWire(), asked.nameLength()));
         a.addRecord(new TXTRecord(DnsMessagesTest.name("target.test"), DClass.IN, 60, "x"), Section.ANSWER);
         assertNull(DnsWire.addresses(a.toWire(), asked.nameLength()), "other record types: dnsjava's");
+    }
+
+    @Test
+    void forwardedQueriesAdvertiseAtMostTheProxysUdpSize() throws Exception {
+        Message m = Message.newQuery(Record.newRecord(DnsMessagesTest.name("a.test"), Type.A, DClass.IN));
+        m.addRecord(new OPTRecord(65535, 0, 0, 0, List.of(new CookieOption(new byte[8]))), Section.ADDITIONAL);
+        byte[] wire = m.toWire();
+        assertTrue(DnsWire.clampEdns(wire, 4096));
+        assertEquals(4096, new Message(wire).getOPT().getPayloadSize());
+        byte[] small = DnsMessagesTest.query("a.test", Type.A, true); // 1232
+        assertTrue(DnsWire.clampEdns(small, 4096));
+        assertEquals(1232, new Message(small).getOPT().getPayloadSize());
+        byte[] none = DnsMessagesTest.query("a.test", Type.A, false);
+        byte[] before = none.clone();
+        assertTrue(DnsWire.clampEdns(none, 4096));
+        assertArrayEquals(before, none);
+        assertFalse(DnsWire.clampEdns(java.util.Arrays.copyOf(wire, wire.length - 3), 4096), "cut short");
     }
 
     private static byte[] query(String name, int type, EDNSOption option) {
