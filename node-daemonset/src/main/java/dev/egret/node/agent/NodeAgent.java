@@ -325,10 +325,10 @@ public class NodeAgent {
     private void onEvent(EgressEvent e) {
         DesiredState d = lastDesired;
         String workload = d == null ? NodeMetrics.UNKNOWN_WORKLOAD : d.workloads().getOrDefault(e.cgroupId(), NodeMetrics.UNKNOWN_WORKLOAD);
-        metrics.connection(workload, e.verdict().wireName(), e.protocolName());
+        metrics.connection(workload, e.verdict(), e.protocolName());
         EgressPolicy policy = d == null ? null : lastPolicies.get(d.slotNames().get(Reconciler.logical(e.slot())));
         PolicyDecider decider = policy == null ? null : compiledPolicies.decider(policy.name());
-        Decision decision = decider == null ? null : EventJson.explain(decider, e);
+        Decision decision = decider == null ? null : explain(decider, e);
         String rule = decision != null ? decision.rule() : e.reason().name().toLowerCase(Locale.ROOT).replace('_', '-');
         String reason = decision != null ? decision.reason() : e.reason().text();
         Instant time = wallTime(e);
@@ -338,6 +338,29 @@ public class NodeAgent {
         String name = e.address() == null ? null : learnedNames.nameOf(e.cgroupId(), e.address()).orElse(null);
         audit.publish(AuditEvents.connect(config.name(), e, time, workload, policy == null ? null : policy.name(),
                 name, rule, reason));
+    }
+
+    /** The rule that decided a destination, by decider (a policy's compiled form) and destination. */
+    private record Explained(PolicyDecider decider, InetAddress address, int port, int protocol, EgressEvent.Reason reason) {
+    }
+
+    /**
+     * Explanations of recent events' destinations, on the event thread only: a workload connects to the same few
+     * destinations again and again, and an explanation walks the policy. Bounded: cleared when full.
+     */
+    private final Map<Explained, Optional<Decision>> explained = new HashMap<>();
+
+    private Decision explain(PolicyDecider decider, EgressEvent e) {
+        Explained k = new Explained(decider, e.address(), e.port(), e.protocol(), e.reason());
+        Optional<Decision> d = explained.get(k);
+        if (d == null) {
+            if (explained.size() >= 4096) {
+                explained.clear();
+            }
+            d = Optional.ofNullable(EventJson.explain(decider, e));
+            explained.put(k, d);
+        }
+        return d.orElse(null);
     }
 
     private static Instant wallTime(EgressEvent e) {

@@ -30,8 +30,11 @@ import java.time.Duration;
 public class NodeAudit {
     private static final Logger LOG = Logger.getLogger(NodeAudit.class);
     public static final String CHANNEL = "audit-events";
-    /** Events between the folder and the journal at most (the emitter's buffer, in batches, never fills first). */
-    private static final int MAX_IN_FLIGHT = 65_536;
+    /**
+     * Events between the folder and the journal at most (the emitter's buffer, in batches, never fills first): about
+     * 5 MiB of events at most, within the agent's small heap (beyond it, batches are counted lost, never held).
+     */
+    private static final int MAX_IN_FLIGHT = 16_384;
 
     @Inject
     NodeConfig config;

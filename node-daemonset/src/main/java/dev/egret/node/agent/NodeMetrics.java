@@ -170,6 +170,7 @@ public class NodeMetrics implements DnsMetrics {
         }
         // per-event counters of workloads that are gone (pods come and go: series must not pile up)
         dnsQueries.keySet().removeIf(w -> !byName.containsKey(w) && !w.equals(UNKNOWN_WORKLOAD));
+        connectionCounters.keySet().removeIf(w -> !byName.containsKey(w) && !w.equals(UNKNOWN_WORKLOAD));
         hotCounters.entrySet().removeIf(e -> {
             String workload = e.getKey().substring(0, e.getKey().indexOf('\n'));
             boolean gone = !byName.containsKey(workload) && !workload.equals(UNKNOWN_WORKLOAD);
@@ -213,12 +214,31 @@ public class NodeMetrics implements DnsMetrics {
         return agent.datapath() == null ? Counters.ZERO : agent.datapath().counters(cgroupId);
     }
 
-    /** On every kernel event: the counter is looked up in {@link #hotCounters}, not in the registry. */
-    void connection(String workload, String verdict, String protocol) {
-        hotCounters.computeIfAbsent(workload + "\n" + CONNECTIONS + "\n" + verdict + "\n" + protocol, k -> Counter
-                .builder(CONNECTIONS).tags("workload", workload, "verdict", verdict, "protocol", protocol)
-                .description("Outbound connection attempts by verdict").register(registry)).increment();
+    /**
+     * On every kernel event: the counter is looked up by workload, protocol and verdict in {@link #connectionCounters}
+     * (no key built per event), and registered once in {@link #hotCounters}.
+     */
+    void connection(String workload, Verdict verdict, String protocol) {
+        Map<String, Counter[]> byProtocol = connectionCounters.get(workload);
+        if (byProtocol == null) {
+            byProtocol = connectionCounters.computeIfAbsent(workload, w -> new ConcurrentHashMap<>());
+        }
+        Counter[] byVerdict = byProtocol.get(protocol);
+        if (byVerdict == null) {
+            byVerdict = byProtocol.computeIfAbsent(protocol, p -> new Counter[Verdict.values().length]);
+        }
+        Counter c = byVerdict[verdict.ordinal()];
+        if (c == null) {
+            String v = verdict.wireName();
+            c = hotCounters.computeIfAbsent(workload + "\n" + CONNECTIONS + "\n" + v + "\n" + protocol, k -> Counter
+                    .builder(CONNECTIONS).tags("workload", workload, "verdict", v, "protocol", protocol)
+                    .description("Outbound connection attempts by verdict").register(registry));
+            byVerdict[verdict.ordinal()] = c;
+        }
+        c.increment();
     }
+
+    private final Map<String, Map<String, Counter[]>> connectionCounters = new ConcurrentHashMap<>();
 
     @Override
     public void query(String workload, Verdict verdict) {

@@ -38,6 +38,8 @@ public final class AuditJournal implements AutoCloseable {
     private final long segmentBytes;
     private final TreeMap<Long, Path> segments = new TreeMap<>();
     private FileChannel current;
+    /** Bytes in the current segment (kept here: no fstat per append). */
+    private long currentBytes;
     private long currentFirst;
     private long nextSeq;
     private long cursor;
@@ -84,16 +86,33 @@ public final class AuditJournal implements AutoCloseable {
 
     /** Appends an event under the journal's next id; returns the event as stored. */
     public synchronized AuditEvent append(AuditEvent e) {
-        AuditEvent stored = e.withId(idPrefix + nextSeq);
-        byte[] line = (AuditEventCodec.toLine(stored) + "\n").getBytes(StandardCharsets.UTF_8);
+        return appendAll(List.of(e)).getFirst();
+    }
+
+    /**
+     * Appends events in order under the journal's next ids, with one write (a crash in mid-write tears at most the
+     * last line, which the next start cuts off); returns them as stored.
+     */
+    public synchronized List<AuditEvent> appendAll(List<AuditEvent> events) {
+        List<AuditEvent> stored = new ArrayList<>(events.size());
+        StringBuilder lines = new StringBuilder(events.size() * 256);
+        long seq = nextSeq;
+        for (AuditEvent e : events) {
+            AuditEvent s = e.withId(idPrefix + seq++);
+            stored.add(s);
+            lines.append(AuditEventCodec.toLine(s)).append('\n');
+        }
+        if (stored.isEmpty()) {
+            return stored;
+        }
         try {
-            ByteBuffer b = ByteBuffer.wrap(line);
+            ByteBuffer b = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
             while (b.hasRemaining()) {
-                current.write(b);
+                currentBytes += current.write(b);
             }
-            nextSeq++;
+            nextSeq = seq;
             dirty = true;
-            if (current.size() >= segmentBytes) {
+            if (currentBytes >= segmentBytes) {
                 current.force(false);
                 current.close();
                 openSegment();
@@ -220,6 +239,7 @@ public final class AuditJournal implements AutoCloseable {
         currentFirst = nextSeq;
         Path p = segments.containsKey(currentFirst) ? segments.get(currentFirst) : dir.resolve(String.format("seg-%020d.jsonl", currentFirst));
         current = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        currentBytes = current.size();
         segments.put(currentFirst, p);
     }
 

@@ -279,7 +279,7 @@ public final class DnsProxy implements AutoCloseable {
         }
         Context ctx = vertx.getOrCreateContext();
         long started = System.nanoTime();
-        forward(q, proto, (relayed, err) -> {
+        forward(q, proto, started, (relayed, err) -> {
             try {
                 if (err != null) {
                     metrics.error(err instanceof TimeoutException ? "upstream_timeout" : "upstream_error");
@@ -288,11 +288,12 @@ public final class DnsProxy implements AutoCloseable {
                     reply.accept(Responses.servfail(q, "egret: upstream resolver failed: " + err.getMessage()));
                     return;
                 }
-                metrics.upstreamSeconds((System.nanoTime() - started) / 1e9);
+                long answered = System.nanoTime(); // one clock read for the upstream's time and the learned deadlines
+                metrics.upstreamSeconds((answered - started) / 1e9);
                 if (relayed.result().status() == AnswerAddresses.Status.UNPARSEABLE) {
                     metrics.error("malformed_upstream"); // relayed as received; nothing learned, so its addresses stay denied
                 }
-                learn(ctx, asked, d, relayed, q, reply);
+                learn(ctx, asked, d, relayed, q, reply, answered);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "DNS query for %s failed", name);
                 reply.accept(Responses.servfail(q, "egret: internal error"));
@@ -314,7 +315,8 @@ public final class DnsProxy implements AutoCloseable {
      * learned map's lock): no thread hand-off. Only a full map goes to the writer thread, which sweeps entries nobody
      * can use and tries once more while the answer is held (at most the datapath wait, then SERVFAIL).
      */
-    private void learn(Context ctx, Asked asked, NameDecision d, Relayed relayed, DnsQuery q, Consumer<byte[]> reply) {
+    private void learn(Context ctx, Asked asked, NameDecision d, Relayed relayed, DnsQuery q, Consumer<byte[]> reply,
+                       long start) {
         List<AnswerAddresses.Learned> addrs = relayed.result().addresses();
         byte[] answer = Responses.setId(relayed.wire(), q.id()); // the upstream's bytes are this answer's alone
         if (addrs.isEmpty()) {
@@ -323,10 +325,12 @@ public final class DnsProxy implements AutoCloseable {
             return;
         }
         RuleValue ports = portValue(d.ports());
-        List<InetAddress> learned = addrs.stream().map(AnswerAddresses.Learned::address).toList();
-        long start = System.nanoTime();
+        List<InetAddress> learned = new ArrayList<>(addrs.size());
+        for (AnswerAddresses.Learned l : addrs) {
+            learned.add(l.address());
+        }
         try {
-            int written = learnAll(asked, ports, addrs);
+            int written = learnAll(asked, ports, addrs, start);
             metrics.datapathWaitSeconds(written == 0 ? 0 : (System.nanoTime() - start) / 1e9);
             release(asked, d, learned); // the event first, so its listeners know the names before the client connects
             reply.accept(answer);
@@ -387,7 +391,7 @@ public final class DnsProxy implements AutoCloseable {
         });
         datapath.makeRoom().whenComplete((swept, err) -> writer.execute(() -> {
             try {
-                learnAll(asked, ports, addrs);
+                learnAll(asked, ports, addrs, System.nanoTime());
                 finish.accept(null);
             } catch (RuntimeException again) {
                 finish.accept(again);
@@ -405,8 +409,8 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     /** Each address, merged with what the workload already has for it; returns how many entries were written. */
-    private int learnAll(Asked asked, RuleValue ports, List<AnswerAddresses.Learned> addrs) {
-        long now = System.nanoTime(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns
+    private int learnAll(Asked asked, RuleValue ports, List<AnswerAddresses.Learned> addrs, long now) {
+        // now: CLOCK_MONOTONIC, as bpf_ktime_get_ns
         List<LearnedIp> fresh = new ArrayList<>(addrs.size());
         for (AnswerAddresses.Learned l : addrs) {
             fresh.add(fresh(asked, l, ports, now));
@@ -429,39 +433,39 @@ public final class DnsProxy implements AutoCloseable {
      * Asks the upstreams in turn; with more than one, a failed or silent one is followed by the next within the same
      * overall timeout (half of it each), so one dead resolver costs a client neither an error nor its own timeout.
      */
-    private void forward(DnsQuery q, int proto, Answered then) {
+    private void forward(DnsQuery q, int proto, long now, Answered then) {
         List<InetSocketAddress> ups = config.upstreams();
         int attempts = Math.min(2, ups.size());
         long each = Math.max(1, config.timeout().toMillis() / attempts);
         int turn = nextUpstream.getAndIncrement();
         InetSocketAddress primary = ups.get(Math.floorMod(turn, ups.size()));
         if (attempts == 1) {
-            forwardOnce(q, proto, primary, each, then);
+            forwardOnce(q, proto, primary, each, now, then);
             return;
         }
         InetSocketAddress next = ups.get(Math.floorMod(turn + 1, ups.size()));
-        forwardOnce(q, proto, primary, each, (relayed, err) -> {
+        forwardOnce(q, proto, primary, each, now, (relayed, err) -> {
             if (err == null) {
                 then.answered(relayed, null);
                 return;
             }
             metrics.error(err instanceof TimeoutException ? "upstream_timeout" : "upstream_error");
-            forwardOnce(q, proto, next, each, then);
+            forwardOnce(q, proto, next, each, System.nanoTime(), then);
         });
     }
 
-    private void forwardOnce(DnsQuery q, int proto, InetSocketAddress up, long timeoutMs, Answered then) {
+    private void forwardOnce(DnsQuery q, int proto, InetSocketAddress up, long timeoutMs, long now, Answered then) {
         if (proto == TCP) {
             forwardTcp(q, up, timeoutMs).onComplete(ar -> then.answered(ar.result(), ar.cause()));
         } else {
-            forwardUdp(q, up, timeoutMs, then);
+            forwardUdp(q, up, timeoutMs, now, then);
         }
     }
 
     /** On the UDP event loop: the query goes out under a free random ID; its answer or its deadline follows. */
-    private void forwardUdp(DnsQuery q, InetSocketAddress up, long timeoutMs, Answered then) {
+    private void forwardUdp(DnsQuery q, InetSocketAddress up, long timeoutMs, long now, Answered then) {
         UdpWait wait = new UdpWait(q, up, timeoutMs, then);
-        UpstreamPending.Entry<UdpWait> e = pending.add(wait, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+        UpstreamPending.Entry<UdpWait> e = pending.add(wait, now + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
         if (e == null) {
             then.answered(null, new IllegalStateException("too many queries in flight"));
             return;
