@@ -87,6 +87,32 @@ public final class BpfMap implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates or replaces entries in one syscall, in order. A failure (a full map, a kernel without batch calls for
+     * this map type) is a {@link BpfBatchException}: the entries before {@link BpfBatchException#done()} took effect.
+     */
+    public void putAll(List<byte[]> keys, List<byte[]> values) {
+        if (keys.size() != values.size()) {
+            throw new IllegalArgumentException(name + ": " + keys.size() + " keys for " + values.size() + " values");
+        }
+        if (keys.isEmpty()) {
+            return;
+        }
+        byte[] k = new byte[keys.size() * keySize];
+        byte[] v = new byte[values.size() * valueSize];
+        for (int i = 0; i < keys.size(); i++) {
+            check(keys.get(i), keySize, "key");
+            check(values.get(i), valueSize, "value");
+            System.arraycopy(keys.get(i), 0, k, i * keySize, keySize);
+            System.arraycopy(values.get(i), 0, v, i * valueSize, valueSize);
+        }
+        try {
+            Syscalls.mapUpdateBatch(fd.get(), k, v, keys.size());
+        } catch (BpfBatchException e) {
+            throw new BpfBatchException("batch update of map " + name, e.errno(), e.done());
+        }
+    }
+
     /** Creates an entry unless the key exists; true when it was created. */
     public boolean putIfAbsent(byte[] key, byte[] value) {
         try {

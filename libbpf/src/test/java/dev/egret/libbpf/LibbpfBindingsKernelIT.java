@@ -53,6 +53,10 @@ class LibbpfBindingsKernelIT {
         assertFalse(Files.exists(fx.cgroup), "cgroup removed");
     }
 
+    private static byte[] u32(int v) {
+        return java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()).putInt(v).array();
+    }
+
     private static byte[] u64(long v) {
         return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(v).array();
     }
@@ -112,6 +116,46 @@ class LibbpfBindingsKernelIT {
              BpfMap m = BpfMap.openPinned("egret_workloads", fx.pinDir.resolve("egret_workloads"))) {
             assertEquals(2, m.size());
             assertArrayEquals(workload(12, 0), m.get(u64(1)).orElseThrow());
+        }
+    }
+
+    @Test
+    void aBatchUpdateWritesInOrderAndSaysHowFarAFullMapLetItGo() throws Exception {
+        try (BpfObject obj = BpfObject.open(fx.object("connect4"), fx.pinDir).maxEntries("egret_workloads", 3).load();
+             BpfMap m = BpfMap.openPinned("egret_workloads", fx.pinDir.resolve("egret_workloads"))) {
+            m.put(u64(1), workload(10, 0));
+            m.putAll(List.of(u64(1), u64(2)), List.of(workload(11, 0), workload(20, 1)));
+            assertArrayEquals(workload(11, 0), m.get(u64(1)).orElseThrow(), "replaced");
+            assertArrayEquals(workload(20, 1), m.get(u64(2)).orElseThrow(), "created");
+            BpfBatchException full = assertThrows(BpfBatchException.class,
+                    () -> m.putAll(List.of(u64(3), u64(4), u64(5)), List.of(workload(30, 0), workload(40, 0), workload(50, 0))));
+            assertTrue(full.isMapFull(), full.getMessage());
+            assertEquals(1, full.done(), "the entry that fitted went in, the rest did not");
+            assertArrayEquals(workload(30, 0), m.get(u64(3)).orElseThrow());
+            assertTrue(m.get(u64(4)).isEmpty());
+            assertThrows(IllegalArgumentException.class, () -> m.putAll(List.of(u64(1)), List.of()));
+        }
+    }
+
+    @Test
+    void aMappedArrayIsReadWithoutSyscallsAndOnlyWholeElementsCount() throws Exception {
+        try (BpfObject obj = BpfObject.open(fx.object("skb_egress"), fx.pinDir).load();
+             BpfMap m = BpfMap.openPinned("egret_dns_askers", fx.pinDir.resolve("egret_dns_askers"));
+             MappedArray a = m.mapMemory()) {
+            byte[] v = new byte[m.valueSize()];
+            v[0] = 2; // an even sequence: whole
+            v[20] = 42;
+            m.put(u32(7), v);
+            byte[] copy = new byte[m.valueSize()];
+            assertTrue(a.readSeqlocked(7, copy));
+            assertArrayEquals(v, copy, "what the map holds, through the mapping");
+            v[0] = 3; // odd: being written
+            m.put(u32(7), v);
+            assertFalse(a.readSeqlocked(7, copy));
+            assertThrows(IndexOutOfBoundsException.class, () -> a.readSeqlocked(m.maxEntries(), copy));
+            try (BpfMap workloads = BpfMap.openPinned("egret_workloads", fx.pinDir.resolve("egret_workloads"))) {
+                assertThrows(IllegalStateException.class, workloads::mapMemory, "a hash map has no memory to map");
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.egret.libbpf.internal;
 
+import dev.egret.libbpf.BpfBatchException;
 import dev.egret.libbpf.BpfException;
 
 import java.lang.foreign.Arena;
@@ -68,6 +69,25 @@ public final class Syscalls {
             MemorySegment k = s == null ? copy(a, key) : s.first(key); // typed: invokeExact takes static types
             MemorySegment v = s == null ? copy(a, value) : s.second(key.length, value);
             Native.check("bpf_map_update_elem", (int) Native.MAP_UPDATE.invokeExact(fd, k, v, flags));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * Creates or replaces {@code count} entries in one call ({@code BPF_MAP_UPDATE_BATCH}): keys and values packed
+     * back to back. A failure is a {@link BpfBatchException} saying how many entries were written before it.
+     */
+    public static void mapUpdateBatch(int fd, byte[] keys, byte[] values, int count) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = copy(a, keys);
+            MemorySegment v = copy(a, values);
+            MemorySegment n = a.allocate(ValueLayout.JAVA_INT);
+            n.set(ValueLayout.JAVA_INT, 0, count);
+            int rc = (int) Native.MAP_UPDATE_BATCH.invokeExact(fd, k, v, n, MemorySegment.NULL);
+            if (rc < 0) {
+                throw new BpfBatchException("bpf_map_update_batch", -rc, Math.min(count, Math.max(0, n.get(ValueLayout.JAVA_INT, 0))));
+            }
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

@@ -1,5 +1,6 @@
 package dev.egret.node.datapath;
 
+import dev.egret.libbpf.BpfBatchException;
 import dev.egret.libbpf.BpfException;
 import dev.egret.libbpf.BpfLink;
 import dev.egret.libbpf.BpfMap;
@@ -341,14 +342,49 @@ public final class EgretDatapath implements AutoCloseable {
     public void learn(LearnedIp ip) {
         learnedExclusive(() -> {
             maps.get(KernelContract.MAP_LEARNED).put(ip.key(), ip.value());
-            Mirrored m = learnedMirror.get(new LearnedKey(ip.cgroupId(), ip.address()));
-            if (m != null) {
-                m.set(ip);
-            } else {
-                learnedMirror.put(new LearnedKey(ip.cgroupId(), ip.address()), new Mirrored(ip));
-            }
+            mirror(ip);
             return null;
         });
+    }
+
+    /**
+     * Allows several addresses at once, in order, with one batch call (one syscall); a full map throws as
+     * {@link #learn} does, after the entries before the one that did not fit took effect.
+     */
+    public void learnBatch(List<LearnedIp> entries) {
+        if (entries.size() <= 1) {
+            entries.forEach(this::learn);
+            return;
+        }
+        learnedExclusive(() -> {
+            List<byte[]> keys = new ArrayList<>(entries.size());
+            List<byte[]> values = new ArrayList<>(entries.size());
+            for (LearnedIp ip : entries) {
+                keys.add(ip.key());
+                values.add(ip.value());
+            }
+            try {
+                maps.get(KernelContract.MAP_LEARNED).putAll(keys, values);
+            } catch (BpfBatchException e) {
+                entries.subList(0, e.done()).forEach(this::mirror);
+                if (e.done() == 0 && !e.isMapFull()) { // a kernel without batch calls on hash maps: one at a time
+                    entries.forEach(this::learn);
+                    return null;
+                }
+                throw e;
+            }
+            entries.forEach(this::mirror);
+            return null;
+        });
+    }
+
+    private void mirror(LearnedIp ip) {
+        Mirrored m = learnedMirror.get(new LearnedKey(ip.cgroupId(), ip.address()));
+        if (m != null) {
+            m.set(ip);
+        } else {
+            learnedMirror.put(new LearnedKey(ip.cgroupId(), ip.address()), new Mirrored(ip));
+        }
     }
 
     /** The learned entry of an address for a workload, if any (expired ones included until they are swept). */

@@ -6,7 +6,10 @@ import dev.egret.node.datapath.LearnedIp;
 import dev.egret.node.datapath.LearnedSweeper;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -41,23 +44,46 @@ public interface DnsDatapath {
         }
     }
 
+    /**
+     * Writes entries in order, with one call where the kernel allows it; throws as {@link #learn} when the map is
+     * full, after writing the entries before the one that did not fit. Called inside {@link #learnAll}.
+     */
+    default void learnBatch(List<LearnedIp> entries) {
+        entries.forEach(this::learn);
+    }
+
     /** Frees the learned map of entries nobody can use (a sweep); completes when done. Called when it is full. */
     default CompletionStage<?> makeRoom() {
         return CompletableFuture.completedFuture(null);
     }
 
-    /** Reads each address's entry and writes the merge where it does not cover the fresh one; the caller makes it atomic. */
+    /**
+     * Reads each address's entry and merges where it does not cover the fresh one (an address twice in {@code fresh}
+     * merges with its own earlier merge), then writes the merges as one batch; the caller makes it atomic.
+     */
     private static int mergeAll(DnsDatapath map, List<LearnedIp> fresh, long nowNanos, long slackNanos) {
-        int written = 0;
-        for (LearnedIp f : fresh) {
+        if (fresh.size() == 1) { // the common case: one address, no batch to build
+            LearnedIp f = fresh.getFirst();
             Optional<LearnedIp> current = map.learned(f.cgroupId(), f.address());
+            if (LearnedMerge.covers(current, f, nowNanos, slackNanos)) {
+                return 0;
+            }
+            map.learn(LearnedMerge.merge(current, f, nowNanos));
+            return 1;
+        }
+        Map<Map.Entry<Long, InetAddress>, LearnedIp> writes = new LinkedHashMap<>();
+        for (LearnedIp f : fresh) {
+            Map.Entry<Long, InetAddress> k = Map.entry(f.cgroupId(), f.address());
+            LearnedIp pending = writes.get(k);
+            Optional<LearnedIp> current = pending != null ? Optional.of(pending) : map.learned(f.cgroupId(), f.address());
             if (!LearnedMerge.covers(current, f, nowNanos, slackNanos)) {
-                map.learn(LearnedMerge.merge(current, f, nowNanos));
-                written++;
+                writes.put(k, LearnedMerge.merge(current, f, nowNanos));
             }
         }
-        return written;
+        map.learnBatch(new ArrayList<>(writes.values()));
+        return writes.size();
     }
+
 
     static DnsDatapath of(EgretDatapath d, LearnedSweeper sweeper) {
         return new DnsDatapath() {
@@ -74,6 +100,11 @@ public interface DnsDatapath {
             @Override
             public void learn(LearnedIp ip) {
                 d.learn(ip);
+            }
+
+            @Override
+            public void learnBatch(List<LearnedIp> entries) {
+                d.learnBatch(entries);
             }
 
             @Override

@@ -309,11 +309,21 @@ public final class DnsProxy implements AutoCloseable {
         }
     }
 
+    /** An answer whose addresses go to the kernel with the others of its read batch, then released. */
+    private record Held(Context ctx, Asked asked, NameDecision d, DnsQuery q, byte[] answer, RuleValue ports,
+                        List<AnswerAddresses.Learned> addrs, List<InetAddress> learned, Consumer<byte[]> reply,
+                        long start) {
+    }
+
+    /** Answers of the UDP read batch under way, held until it ends; on the UDP event loop only. */
+    private final List<Held> held = new ArrayList<>();
+
     /**
      * Writes the answer's addresses to the kernel, for the asking workload only, then releases the answer. The read,
-     * merge and write run right here on the event loop (a map read per address, a write where needed, under the
-     * learned map's lock): no thread hand-off. Only a full map goes to the writer thread, which sweeps entries nobody
-     * can use and tries once more while the answer is held (at most the datapath wait, then SERVFAIL).
+     * merge and write run on the event loop under the learned map's lock: no thread hand-off. Answers that arrive in
+     * one read of the upstream socket are held until the read ends and written with one batch call, then released
+     * together. Only a full map goes to the writer thread, which sweeps entries nobody can use and tries once more
+     * while the answer is held (at most the datapath wait, then SERVFAIL).
      */
     private void learn(Context ctx, Asked asked, NameDecision d, Relayed relayed, DnsQuery q, Consumer<byte[]> reply,
                        long start) {
@@ -324,27 +334,70 @@ public final class DnsProxy implements AutoCloseable {
             reply.accept(answer);
             return;
         }
-        RuleValue ports = portValue(d.ports());
         List<InetAddress> learned = new ArrayList<>(addrs.size());
         for (AnswerAddresses.Learned l : addrs) {
             learned.add(l.address());
         }
+        Held h = new Held(ctx, asked, d, q, answer, portValue(d.ports()), addrs, learned, reply, start);
+        if (udp != null && udp.inReadBatch()) {
+            if (held.isEmpty()) {
+                udp.atBatchEnd(this::releaseHeld);
+            }
+            held.add(h);
+            return;
+        }
+        learnOne(h);
+    }
+
+    /** The read batch ended: one merge and one write for every held answer, then each is released in order. */
+    private void releaseHeld() {
+        List<Held> batch = new ArrayList<>(held);
+        held.clear();
+        if (batch.size() == 1) {
+            learnOne(batch.getFirst());
+            return;
+        }
+        long now = System.nanoTime();
+        List<LearnedIp> fresh = new ArrayList<>();
+        for (Held h : batch) {
+            for (AnswerAddresses.Learned l : h.addrs()) {
+                fresh.add(fresh(h.asked(), l, h.ports(), now));
+            }
+        }
+        int written;
         try {
-            int written = learnAll(asked, ports, addrs, start);
-            metrics.datapathWaitSeconds(written == 0 ? 0 : (System.nanoTime() - start) / 1e9);
-            release(asked, d, learned); // the event first, so its listeners know the names before the client connects
-            reply.accept(answer);
+            written = datapath.learnAll(fresh, now, config.grace().toNanos());
+        } catch (RuntimeException e) { // a full map, say: each answer on its own (what went in is covered now)
+            batch.forEach(this::learnOne);
+            return;
+        }
+        long done = written == 0 ? 0 : System.nanoTime();
+        for (Held h : batch) {
+            metrics.datapathWaitSeconds(written == 0 ? 0 : (done - h.start()) / 1e9);
+            release(h.asked(), h.d(), h.learned()); // the event first, so its listeners know the names before the client connects
+            h.reply().accept(h.answer());
+        }
+    }
+
+    /** One answer's addresses to the kernel, then its release (or SERVFAIL when they cannot be allowed). */
+    private void learnOne(Held h) {
+        try {
+            int written = learnAll(h.asked(), h.ports(), h.addrs(), h.start());
+            metrics.datapathWaitSeconds(written == 0 ? 0 : (System.nanoTime() - h.start()) / 1e9);
+            release(h.asked(), h.d(), h.learned()); // the event first, so its listeners know the names before the client connects
+            h.reply().accept(h.answer());
             return;
         } catch (BpfException e) {
             if (!e.isMapFull()) {
-                reply.accept(notLearned(asked, d, q, e, start));
+                h.reply().accept(notLearned(h.asked(), h.d(), h.q(), e, h.start()));
                 return;
             }
         } catch (RuntimeException e) {
-            reply.accept(notLearned(asked, d, q, e, start));
+            h.reply().accept(notLearned(h.asked(), h.d(), h.q(), e, h.start()));
             return;
         }
-        afterSweep(ctx, asked, d, q, answer, ports, addrs, learned).onComplete(ar -> reply.accept(ar.result()));
+        afterSweep(h.ctx(), h.asked(), h.d(), h.q(), h.answer(), h.ports(), h.addrs(), h.learned())
+                .onComplete(ar -> h.reply().accept(ar.result()));
     }
 
     /**

@@ -54,6 +54,7 @@ final class DnsUdp implements AutoCloseable {
     private final List<Socket> sockets = new ArrayList<>();
     private final Set<Channel> unflushed = new LinkedHashSet<>(); // event loop only
     private boolean inReadBatch; // event loop only
+    private final List<Runnable> atBatchEnd = new ArrayList<>(); // event loop only
 
     DnsUdp(Vertx vertx) {
         this.context = (ContextInternal) vertx.getOrCreateContext();
@@ -95,6 +96,19 @@ final class DnsUdp implements AutoCloseable {
             sockets.add(socket);
         }
         return socket;
+    }
+
+    /** True on the event loop while a read batch is being handled (what it writes goes out when it ends). */
+    boolean inReadBatch() {
+        return inReadBatch && loop.inEventLoop();
+    }
+
+    /**
+     * Runs {@code task} when the read batch under way ends, before what the batch wrote is flushed (so what the task
+     * sends leaves with it). On the event loop, during a read batch only. Must not throw.
+     */
+    void atBatchEnd(Runnable task) {
+        atBatchEnd.add(task);
     }
 
     /** Runs {@code task} on the sockets' event loop, in their context, after {@code delayMs}. Must not throw. */
@@ -175,6 +189,11 @@ final class DnsUdp implements AutoCloseable {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (!atBatchEnd.isEmpty()) {
+                List<Runnable> tasks = new ArrayList<>(atBatchEnd);
+                atBatchEnd.clear();
+                context.emit(null, v -> tasks.forEach(Runnable::run)); // still in the batch: their sends are flushed below
+            }
             inReadBatch = false;
             for (Channel c : unflushed) {
                 c.flush();

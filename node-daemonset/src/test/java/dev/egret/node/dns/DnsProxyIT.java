@@ -92,7 +92,15 @@ class DnsProxyIT {
             assertEquals(CGROUP, ip.cgroupId(), "learned for the workload that asked");
             learned.put(ip.address(), ip);
         }
+
+        @Override
+        public void learnBatch(List<LearnedIp> entries) {
+            batches.add(entries.size());
+            entries.forEach(this::learn);
+        }
     };
+    /** The sizes of the batches the proxy wrote. */
+    private final List<Integer> batches = new CopyOnWriteArrayList<>();
 
     private final DnsMetrics metrics = new DnsMetrics() {
         @Override
@@ -112,6 +120,9 @@ class DnsProxyIT {
         }
         for (int i = 1; i <= 150; i++) {
             zone.add("huge.test. 60 A 127.4." + (i / 200) + "." + (i % 200 + 1));
+        }
+        for (int i = 0; i < 200; i++) {
+            zone.add("n" + i + ".burst.test. 60 A 127.6." + (i / 100) + "." + (i % 100 + 1));
         }
         for (int i = 1; i <= 400; i++) { // over 6 KB: more than the proxy takes over UDP
             zone.add("giant.test. 60 A 127.5." + (i / 200) + "." + (i % 200 + 1));
@@ -135,7 +146,8 @@ class DnsProxyIT {
             metadata: {name: p}
             spec:
               egress: [{toFQDNs: [{matchName: allowed.test}, {matchName: slow.test}, {matchName: big.test},
-                                  {matchName: huge.test}, {matchName: giant.test}, {matchName: protected.test}],
+                                  {matchName: huge.test}, {matchName: giant.test}, {matchName: protected.test},
+                                  {matchPattern: "*.burst.test"}],
                       toPorts: [{port: 443}]}]
               protects: [protected.test]
               dns: {deniedResponse: %s}
@@ -273,6 +285,33 @@ class DnsProxyIT {
         assertTrue(a.numBytes() > 2048, "the answer is " + a.numBytes() + " bytes");
         assertEquals(Set.copyOf(addresses(a)), learnedText());
         assertEquals(0, errors("malformed_upstream"));
+    }
+
+    @Test
+    void aBurstOfAnswersIsWrittenInBatchesAndEachIsReleasedOnlyWithItsAddressInTheKernel() throws Exception {
+        DnsProxy p = proxy();
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.setSoTimeout(5000);
+            s.setReceiveBufferSize(1 << 20);
+            for (int i = 0; i < 200; i++) {
+                byte[] q = query("n" + i + ".burst.test", Type.A, 1000 + i, null);
+                s.send(new DatagramPacket(q, q.length, InetAddress.getLoopbackAddress(), p.port()));
+            }
+            Set<Integer> ids = new java.util.HashSet<>();
+            byte[] buf = new byte[4096];
+            for (int i = 0; i < 200; i++) {
+                DatagramPacket d = new DatagramPacket(buf, buf.length);
+                s.receive(d);
+                Message a = new Message(Arrays.copyOf(buf, d.getLength()));
+                List<String> addrs = addresses(a);
+                assertEquals(1, addrs.size(), a.toString());
+                assertTrue(learnedText().contains(addrs.getFirst()), "in the kernel before the answer was out: " + addrs);
+                ids.add(a.getHeader().getID());
+            }
+            assertEquals(200, ids.size(), "every query answered once");
+        }
+        assertTrue(batches.stream().anyMatch(n -> n > 1), "answers read together were written together: " + batches);
+        assertEquals(200, learned.keySet().stream().filter(a -> a.getHostAddress().startsWith("127.6.")).count());
     }
 
     @Test
