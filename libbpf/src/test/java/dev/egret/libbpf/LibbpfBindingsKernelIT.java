@@ -156,6 +156,8 @@ class LibbpfBindingsKernelIT {
             try (BpfMap workloads = BpfMap.openPinned("egret_workloads", fx.pinDir.resolve("egret_workloads"))) {
                 assertThrows(IllegalStateException.class, workloads::mapMemory, "a hash map has no memory to map");
             }
+            a.close();
+            assertThrows(IllegalStateException.class, () -> a.readSeqlocked(7, copy), "unmapped: an exception, not a crash");
         }
     }
 

@@ -21,7 +21,9 @@ public final class MappedArrayHandle implements AutoCloseable {
     private final int stride;
     private final int count;
     private final int valueSize;
-    private MemorySegment base;
+    /** Owns the mapping: closing it waits until no thread is reading, then unmaps; later reads throw. */
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment base;
 
     public MappedArrayHandle(int mapFd, int valueSize, int count) {
         this.valueSize = valueSize;
@@ -36,8 +38,9 @@ public final class MappedArrayHandle implements AutoCloseable {
             if (p.address() == -1L || p.equals(MemorySegment.NULL)) {
                 throw new BpfException("mmap of a BPF array", Native.errno(state));
             }
-            base = p.reinterpret(length);
+            base = p.reinterpret(length, arena, this::unmap);
         } catch (Throwable t) {
+            arena.close();
             throw Native.rethrow(t);
         }
     }
@@ -47,10 +50,7 @@ public final class MappedArrayHandle implements AutoCloseable {
      * was even and unchanged across the copy. False when it was being written (the caller asks another way).
      */
     public boolean readSeqlocked(int index, byte[] into) {
-        MemorySegment m = base;
-        if (m == null) {
-            throw new IllegalStateException("array unmapped");
-        }
+        MemorySegment m = base; // a closed arena makes every access below throw, never touch unmapped memory
         if (index < 0 || index >= count || into.length < valueSize) {
             throw new IndexOutOfBoundsException(index);
         }
@@ -64,16 +64,18 @@ public final class MappedArrayHandle implements AutoCloseable {
         return (int) SEQ.getAcquire(m, at) == before;
     }
 
+    private void unmap(MemorySegment at) {
+        try {
+            int ignored = (int) Native.MUNMAP.invokeExact(at, length);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
     @Override
     public synchronized void close() {
-        MemorySegment m = base;
-        base = null;
-        if (m != null) {
-            try {
-                int ignored = (int) Native.MUNMAP.invokeExact(m, length);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
+        if (arena.scope().isAlive()) {
+            arena.close();
         }
     }
 }

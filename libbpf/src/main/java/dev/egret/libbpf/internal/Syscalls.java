@@ -10,6 +10,9 @@ import java.nio.file.Path;
 
 /** Thin typed wrappers over the fd-level calls; all native memory stays in here. */
 public final class Syscalls {
+    private static final int ENOMEM = 12;
+    private static final int EFAULT = 14;
+
     private Syscalls() {
     }
 
@@ -86,7 +89,11 @@ public final class Syscalls {
             n.set(ValueLayout.JAVA_INT, 0, count);
             int rc = (int) Native.MAP_UPDATE_BATCH.invokeExact(fd, k, v, n, MemorySegment.NULL);
             if (rc < 0) {
-                throw new BpfBatchException("bpf_map_update_batch", -rc, Math.min(count, Math.max(0, n.get(ValueLayout.JAVA_INT, 0))));
+                // the count the kernel reports is what its loop got through; a call refused before the loop (a
+                // kernel or map type without batch updates, bad flags) leaves our count there: nothing was written
+                boolean inLoop = rc == -BpfException.E2BIG || rc == -BpfException.ENOSPC || rc == -ENOMEM || rc == -EFAULT;
+                int done = inLoop ? Math.min(count, Math.max(0, n.get(ValueLayout.JAVA_INT, 0))) : 0;
+                throw new BpfBatchException("bpf_map_update_batch", -rc, done);
             }
         } catch (Throwable t) {
             throw Native.rethrow(t);

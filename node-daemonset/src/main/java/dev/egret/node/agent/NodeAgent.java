@@ -121,6 +121,12 @@ public class NodeAgent {
         if (!datapath.unavailable().isEmpty()) {
             LOG.warnf("optional hooks unavailable on this kernel: %s", datapath.unavailable());
         }
+        long mirror = datapath.learnedCapacity() * MIRROR_BYTES_PER_ENTRY;
+        if (mirror > Runtime.getRuntime().maxMemory() / 4) {
+            LOG.warnf("the learned map holds up to %d addresses, whose copy in the agent's heap takes up to %d MiB of its "
+                    + "%d MiB: give the agent more memory or the map fewer entries (--map-sizes)",
+                    datapath.learnedCapacity(), mirror >> 20, Runtime.getRuntime().maxMemory() >> 20);
+        }
         reconciler = new Reconciler(datapath);
         policies = new PolicyDirectory(config.policyDir());
         slots = new SlotTable(config.stateDir().resolve("slots.json"));
@@ -176,6 +182,8 @@ public class NodeAgent {
     }
 
     private volatile BoundCache boundCache;
+    /** Heap the agent's copy of one learned-map entry takes (map node, key, entry, address), rounded up. */
+    private static final long MIRROR_BYTES_PER_ENTRY = 128;
 
     private Optional<WorkloadPolicies.Bound> policyFor(long cgroupId) {
         DesiredState d = lastDesired;

@@ -168,9 +168,8 @@ public class NodeMetrics implements DnsMetrics {
                 it.remove();
             }
         }
-        // per-event counters of workloads that are gone (pods come and go: series must not pile up)
-        dnsQueries.keySet().removeIf(w -> !byName.containsKey(w) && !w.equals(UNKNOWN_WORKLOAD));
-        connectionCounters.keySet().removeIf(w -> !byName.containsKey(w) && !w.equals(UNKNOWN_WORKLOAD));
+        // per-event counters of workloads that are gone (pods come and go: series must not pile up); the caches of
+        // them last, so an event racing this pass caches a counter that is removed with its cache
         hotCounters.entrySet().removeIf(e -> {
             String workload = e.getKey().substring(0, e.getKey().indexOf('\n'));
             boolean gone = !byName.containsKey(workload) && !workload.equals(UNKNOWN_WORKLOAD);
@@ -179,6 +178,8 @@ public class NodeMetrics implements DnsMetrics {
             }
             return gone;
         });
+        dnsQueries.keySet().removeIf(w -> !byName.containsKey(w) && !w.equals(UNKNOWN_WORKLOAD));
+        connectionCounters.keySet().removeIf(w -> !byName.containsKey(w) && !w.equals(UNKNOWN_WORKLOAD));
         byName.forEach((name, id) -> perWorkload.computeIfAbsent(name, n -> register(n, id, cgroupPaths.getOrDefault(n, n))));
     }
 

@@ -105,10 +105,17 @@ public final class AuditJournal implements AutoCloseable {
         if (stored.isEmpty()) {
             return stored;
         }
+        long before = currentBytes;
         try {
             ByteBuffer b = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
-            while (b.hasRemaining()) {
-                currentBytes += current.write(b);
+            try {
+                while (b.hasRemaining()) {
+                    currentBytes += current.write(b);
+                }
+            } catch (IOException partial) { // none of the batch stays: its ids are handed out again
+                current.truncate(before);
+                currentBytes = before;
+                throw partial;
             }
             nextSeq = seq;
             dirty = true;

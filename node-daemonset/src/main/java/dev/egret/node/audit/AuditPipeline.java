@@ -62,11 +62,11 @@ public final class AuditPipeline implements AutoCloseable {
         ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
     }
 
-    /** Folds an event (its own time opens a window: it was just taken); what is ready goes to the channel. */
+    /** Folds an event; what is ready goes to the channel. */
     public void offer(AuditEvent e) {
         List<AuditEvent> ready;
         synchronized (folder) {
-            ready = folder.offer(e, e.time());
+            ready = folder.offer(e, clock.instant());
         }
         send(ready);
     }

@@ -32,6 +32,7 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -366,11 +367,11 @@ public final class EgretDatapath implements AutoCloseable {
             try {
                 maps.get(KernelContract.MAP_LEARNED).putAll(keys, values);
             } catch (BpfBatchException e) {
-                entries.subList(0, e.done()).forEach(this::mirror);
-                if (e.done() == 0 && !e.isMapFull()) { // a kernel without batch calls on hash maps: one at a time
+                if (!e.isMapFull()) { // refused as a batch (a kernel without batch calls on hash maps): one at a time
                     entries.forEach(this::learn);
                     return null;
                 }
+                entries.subList(0, e.done()).forEach(this::mirror); // what went in before the map was full
                 throw e;
             }
             entries.forEach(this::mirror);
@@ -395,6 +396,15 @@ public final class EgretDatapath implements AutoCloseable {
         });
     }
 
+    /**
+     * A read-only pass over the learned entries under the learned map's lock, each seen as a {@link LearnedIp} made
+     * as the pass reaches it (no copy of them all: a full map is tens of thousands of entries). Keep it short: DNS
+     * answers wait for the lock.
+     */
+    public <T> T withLearned(Function<Iterable<LearnedIp>, T> pass) {
+        return learnedExclusive(() -> pass.apply(() -> learnedMirror.values().stream().map(Mirrored::ip).iterator()));
+    }
+
     /** Every learned entry (expired ones included until they are swept). */
     public List<LearnedIp> learnedEntries() {
         return learnedExclusive(() -> {
@@ -407,8 +417,9 @@ public final class EgretDatapath implements AutoCloseable {
     /** Deletes one learned entry; true when it was there. */
     public boolean forget(LearnedIp ip) {
         return learnedExclusive(() -> {
+            boolean was = maps.get(KernelContract.MAP_LEARNED).delete(ip.key()); // the kernel first: a failure keeps both
             learnedMirror.remove(new LearnedKey(ip.cgroupId(), ip.address()));
-            return maps.get(KernelContract.MAP_LEARNED).delete(ip.key());
+            return was;
         });
     }
 
@@ -473,6 +484,11 @@ public final class EgretDatapath implements AutoCloseable {
         k.put((byte) family).put((byte) protocol).putShort((short) clientPort);
         k.put(KernelContract.DNS_CLIENT_KEY_ADDR, addr);
         return maps.get(KernelContract.MAP_DNS_CLIENTS).get(k.array()).map(DnsClient::decode);
+    }
+
+    /** Entries the learned map can hold (its max_entries). */
+    public long learnedCapacity() {
+        return maps.get(KernelContract.MAP_LEARNED).maxEntries();
     }
 
     /** DNS clients found in the askers array (no syscall), and those looked up in the map instead. */

@@ -1,7 +1,6 @@
 package dev.egret.node.datapath;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +35,7 @@ public final class LearnedSweep {
         return entry.expiredAt(nowNanos) || !boundCgroups.contains(entry.cgroupId());
     }
 
-    public static Scan scan(Collection<LearnedIp> entries, long nowNanos, Set<Long> boundCgroups) {
+    public static Scan scan(Iterable<LearnedIp> entries, long nowNanos, Set<Long> boundCgroups) {
         List<LearnedIp> candidates = new ArrayList<>();
         Map<Long, Long> live = new HashMap<>();
         boundCgroups.forEach(cg -> live.put(cg, 0L));

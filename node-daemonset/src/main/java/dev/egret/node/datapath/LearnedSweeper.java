@@ -69,7 +69,9 @@ public final class LearnedSweeper implements AutoCloseable {
     }
 
     private LearnedSweep.Scan scan() {
-        return LearnedSweep.scan(datapath.learnedEntries(), System.nanoTime(), datapath.workloads().keySet());
+        Set<Long> bound = datapath.workloads().keySet();
+        long now = System.nanoTime();
+        return datapath.withLearned(entries -> LearnedSweep.scan(entries, now, bound));
     }
 
     /** On the writer thread; each candidate is read again and deleted under the learned map's lock, so what is read is what is deleted. */

@@ -30,7 +30,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -73,7 +73,7 @@ public final class DnsProxy implements AutoCloseable {
     private final ExecutorService writer;
     private final DnsMetrics metrics;
     private final NameDeciders deciders = new NameDeciders();
-    private final Map<Set<PortRange>, RuleValue> portValues = new IdentityHashMap<>();
+    private final Map<Set<PortRange>, RuleValue> portValues = new HashMap<>();
     private DnsUdp udp;
     private final List<NetServer> tcp = new ArrayList<>();
     private DnsUdp.Socket upstreamSocket;
@@ -82,6 +82,8 @@ public final class DnsProxy implements AutoCloseable {
     private final UpstreamPending<UdpWait> pending = new UpstreamPending<>(MAX_PENDING);
     /** Whether the timer that fails UDP queries whose upstream stayed silent is armed; on the UDP event loop. */
     private boolean expiryArmed;
+    /** Set when closing starts: nothing is forwarded or retried any more. */
+    private volatile boolean closing;
     private final AtomicInteger nextUpstream = new AtomicInteger();
     private final AtomicInteger tcpUpstreamOpen = new AtomicInteger();
     private int port;
@@ -373,36 +375,48 @@ public final class DnsProxy implements AutoCloseable {
         }
         long done = written == 0 ? 0 : System.nanoTime();
         for (Held h : batch) {
-            metrics.datapathWaitSeconds(written == 0 ? 0 : (done - h.start()) / 1e9);
-            release(h.asked(), h.d(), h.learned()); // the event first, so its listeners know the names before the client connects
+            answer(h, written == 0 ? 0 : (done - h.start()) / 1e9);
+        }
+    }
+
+    /**
+     * Releases an answer whose addresses are in the kernel: the event first, so its listeners know the names before
+     * the client connects, then the answer, which goes out whatever the audit or the metrics did.
+     */
+    private void answer(Held h, double waitSeconds) {
+        try {
+            metrics.datapathWaitSeconds(waitSeconds);
+            release(h.asked(), h.d(), h.learned());
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "DNS event for %s not recorded", h.asked().name());
+        }
+        try {
             h.reply().accept(h.answer());
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "DNS answer for %s not sent", h.asked().name());
         }
     }
 
     /** One answer's addresses to the kernel, then its release (or SERVFAIL when they cannot be allowed). */
     private void learnOne(Held h) {
+        int written;
         try {
-            int written = learnAll(h.asked(), h.ports(), h.addrs(), h.start());
-            metrics.datapathWaitSeconds(written == 0 ? 0 : (System.nanoTime() - h.start()) / 1e9);
-            release(h.asked(), h.d(), h.learned()); // the event first, so its listeners know the names before the client connects
-            h.reply().accept(h.answer());
-            return;
-        } catch (BpfException e) {
-            if (!e.isMapFull()) {
-                h.reply().accept(notLearned(h.asked(), h.d(), h.q(), e, h.start()));
-                return;
-            }
+            written = learnAll(h.asked(), h.ports(), h.addrs(), h.start());
         } catch (RuntimeException e) {
-            h.reply().accept(notLearned(h.asked(), h.d(), h.q(), e, h.start()));
+            if (e instanceof BpfException b && b.isMapFull()) {
+                afterSweep(h.ctx(), h.asked(), h.d(), h.q(), h.answer(), h.ports(), h.addrs(), h.learned())
+                        .onComplete(ar -> h.reply().accept(ar.result()));
+            } else {
+                h.reply().accept(notLearned(h.asked(), h.d(), h.q(), e, h.start()));
+            }
             return;
         }
-        afterSweep(h.ctx(), h.asked(), h.d(), h.q(), h.answer(), h.ports(), h.addrs(), h.learned())
-                .onComplete(ar -> h.reply().accept(ar.result()));
+        answer(h, written == 0 ? 0 : (System.nanoTime() - h.start()) / 1e9);
     }
 
     /**
-     * The kernel value of a decision's ports, one per port set: a decider hands out one set per rule, so the learned
-     * entries of a rule's names share one value (compared by identity; bounded, cleared when policies churn).
+     * The kernel value of a decision's ports, one per distinct port set, so the learned entries of a rule's names share
+     * one value (bounded: cleared when it holds 1024 sets, which takes far more rules than a policy has).
      */
     private RuleValue portValue(Set<PortRange> ports) {
         synchronized (portValues) {
@@ -485,6 +499,8 @@ public final class DnsProxy implements AutoCloseable {
     /**
      * Asks the upstreams in turn; with more than one, a failed or silent one is followed by the next within the same
      * overall timeout (half of it each), so one dead resolver costs a client neither an error nor its own timeout.
+     * Every UDP attempt waits equally long, so deadlines come in the order queries go out: {@link UpstreamPending}
+     * expires from its oldest entry on that account.
      */
     private void forward(DnsQuery q, int proto, long now, Answered then) {
         List<InetSocketAddress> ups = config.upstreams();
@@ -502,6 +518,10 @@ public final class DnsProxy implements AutoCloseable {
                 then.answered(relayed, null);
                 return;
             }
+            if (closing) {
+                then.answered(null, err);
+                return;
+            }
             metrics.error(err instanceof TimeoutException ? "upstream_timeout" : "upstream_error");
             forwardOnce(q, proto, next, each, System.nanoTime(), then);
         });
@@ -517,6 +537,10 @@ public final class DnsProxy implements AutoCloseable {
 
     /** On the UDP event loop: the query goes out under a free random ID; its answer or its deadline follows. */
     private void forwardUdp(DnsQuery q, InetSocketAddress up, long timeoutMs, long now, Answered then) {
+        if (closing) {
+            then.answered(null, new IllegalStateException("DNS proxy closed"));
+            return;
+        }
         UdpWait wait = new UdpWait(q, up, timeoutMs, then);
         UpstreamPending.Entry<UdpWait> e = pending.add(wait, now + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
         if (e == null) {
@@ -652,14 +676,15 @@ public final class DnsProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        List<Future<Void>> closing = new ArrayList<>();
-        tcp.forEach(t -> closing.add(t.close()));
+        closing = true;
+        List<Future<Void>> closed = new ArrayList<>();
+        tcp.forEach(t -> closed.add(t.close()));
         if (udp != null) {
             udp.close(); // the UDP sockets, the upstream one included, and free their ports before it returns
         }
         if (!Context.isOnEventLoopThread()) {
             try { // so that a fixed port is free again when close returns
-                Future.join(closing).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                Future.join(closed).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // closed as far as it goes; a later bind says what is still held
             }

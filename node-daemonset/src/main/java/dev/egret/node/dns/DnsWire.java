@@ -18,6 +18,8 @@ final class DnsWire {
     static final int TYPE_CNAME = 5;
     static final int TYPE_AAAA = 28;
     static final int TYPE_OPT = 41;
+    static final int TYPE_SIG = 24;
+    static final int TYPE_TSIG = 250;
     static final int CLASS_IN = 1;
     private static final int MAX_NAME = 255;
     /** Answer records read at most; a longer answer goes to dnsjava. */
@@ -181,7 +183,8 @@ final class DnsWire {
     /**
      * Lowers, in place, the UDP payload size an OPT record of {@code m} advertises to at most {@code max}, as
      * forwarders do toward their upstreams (dnsmasq's edns-packet-max): an answer larger than that comes back
-     * truncated (TC), and the client retries over TCP. False when the message cannot be walked (nothing changed).
+     * truncated (TC), and the client retries over TCP. False when the message cannot be walked or is signed (TSIG,
+     * SIG(0)): nothing changed.
      */
     static boolean clampEdns(byte[] m, int max) {
         if (m == null || m.length < 12) {
@@ -203,7 +206,11 @@ final class DnsWire {
             if (pos < 0 || pos + 10 > m.length) {
                 return false;
             }
-            if (i >= beforeAdditional && u16(m, pos) == TYPE_OPT) {
+            int type = u16(m, pos);
+            if (i >= beforeAdditional && (type == TYPE_TSIG || type == TYPE_SIG)) {
+                return false; // a signed query: its signature covers the OPT record, which stays as it is
+            }
+            if (i >= beforeAdditional && type == TYPE_OPT) {
                 optAt = pos;
             }
             pos += 10 + u16(m, pos + 8);

@@ -2,13 +2,13 @@ package dev.egret.node.dns;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
+import java.security.SecureRandom;
 
 /**
  * Queries forwarded over UDP and waiting for their answers, by the 16-bit ID they were sent under: a table indexed
  * by ID, plus a list in the order they were sent, which is the order of their deadlines (every attempt waits equally
- * long), so expiry looks only at its head and an answer unlinks its entry at once. IDs are drawn at random among the
- * free ones (an off-path spoofer must guess them). No timer per query. Pure; time is an argument; synchronized, though
+ * long), so expiry looks only at its head and an answer unlinks its entry at once. IDs are drawn from a secure random
+ * source among the free ones (an off-path spoofer must guess them). No timer per query. Pure; time is an argument; synchronized, though
  * the proxy uses it from one event loop.
  *
  * @param <T> what waits for the answer
@@ -35,7 +35,10 @@ final class UpstreamPending<T> {
     private final int capacity;
     @SuppressWarnings("unchecked")
     private final Entry<T>[] byId = new Entry[65536];
-    private final SplittableRandom random = new SplittableRandom();
+    private final SecureRandom random = new SecureRandom();
+    /** Random IDs drawn a few hundred at a time (a secure generator per query would cost more than the query). */
+    private final byte[] ids = new byte[512];
+    private int nextId = ids.length;
     private Entry<T> head;
     private Entry<T> tail;
     private int size;
@@ -56,7 +59,11 @@ final class UpstreamPending<T> {
         Entry<T> e = new Entry<>(waiter, deadlineNanos);
         int id;
         do {
-            id = random.nextInt(65536);
+            if (nextId == ids.length) {
+                random.nextBytes(ids);
+                nextId = 0;
+            }
+            id = (ids[nextId++] & 0xff) << 8 | (ids[nextId++] & 0xff);
         } while (byId[id] != null);
         e.id = id;
         byId[id] = e;

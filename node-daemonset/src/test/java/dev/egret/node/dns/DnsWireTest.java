@@ -125,6 +125,13 @@ class DnsWireTest {
         assertTrue(DnsWire.clampEdns(none, 4096));
         assertArrayEquals(before, none);
         assertFalse(DnsWire.clampEdns(java.util.Arrays.copyOf(wire, wire.length - 3), 4096), "cut short");
+        Message signed = Message.newQuery(Record.newRecord(DnsMessagesTest.name("a.test"), Type.A, DClass.IN));
+        signed.addRecord(new OPTRecord(65535, 0, 0), Section.ADDITIONAL);
+        new org.xbill.DNS.TSIG(org.xbill.DNS.TSIG.HMAC_SHA256, "key.", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0").apply(signed, null);
+        byte[] s = signed.toWire();
+        byte[] unsigned = s.clone();
+        assertFalse(DnsWire.clampEdns(s, 4096), "a signed query is left as it is: its signature covers the OPT record");
+        assertArrayEquals(unsigned, s);
     }
 
     private static byte[] query(String name, int type, EDNSOption option) {
