@@ -6,9 +6,12 @@ import dev.egret.node.datapath.WorkloadEntry;
 import dev.egret.policy.EgressPolicy;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
 
@@ -22,6 +25,28 @@ import java.util.function.BiFunction;
  */
 public record DesiredState(Map<Integer, CompiledPolicy> policies, Map<Long, WorkloadEntry> bindings,
                            Map<Long, String> workloads, Map<Integer, String> slotNames, List<String> problems) {
+
+    /** The name of the policy that polices a cgroup in this state, or null when it is not bound. */
+    public String policyOf(long cgroupId) {
+        WorkloadEntry e = bindings.get(cgroupId);
+        return e == null ? null : slotNames.get(e.slot());
+    }
+
+    /**
+     * The cgroups bound in {@code before} that this state binds to another policy or not at all: what they learned
+     * under their old policy must go, and nothing their old policy decided may be learned any more.
+     */
+    public Set<Long> movedSince(DesiredState before) {
+        Set<Long> out = new HashSet<>();
+        if (before != null) {
+            before.bindings.keySet().forEach(id -> {
+                if (!Objects.equals(before.policyOf(id), policyOf(id))) {
+                    out.add(id);
+                }
+            });
+        }
+        return out;
+    }
 
     public static DesiredState compute(Map<String, EgressPolicy> policies, Map<String, Integer> slots,
                                        Map<String, Map<String, Long>> cgroupsByPolicy) {

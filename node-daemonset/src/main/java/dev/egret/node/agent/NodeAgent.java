@@ -41,6 +41,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -168,13 +169,33 @@ public class NodeAgent {
         }
         var cfg = new DnsProxyConfig(ups.stream().map(DnsProxyConfig::parseUpstream).toList(),
                 Duration.ofSeconds(2), config.dnsGrace(), Duration.ofMillis(500));
-        dnsProxy = new DnsProxy(vertx, datapath, sweeper, this::policyFor, cfg, this::onDnsEvent, owner, metrics);
+        dnsProxy = new DnsProxy(vertx, datapath, sweeper, workloadPolicies, cfg, this::onDnsEvent, owner, metrics);
         List<InetAddress> podAddresses = config.dnsPodAddresses();
         int port = dnsProxy.start(config.dnsPort(), podAddresses);
         owner.execute(() -> datapath.redirectDns(port, podAddresses));
         LOG.infof("DNS proxy on 127.0.0.1:%d and [::1]:%d%s, upstreams %s", port, port,
                 podAddresses.isEmpty() ? "" : " and, for pods, " + podAddresses, ups);
     }
+
+    /**
+     * Cgroups whose move to another policy (or out of policing) is being applied; learned-lock only. A query of theirs
+     * decided before the move must not leave an address behind: the DNS proxy asks {@link WorkloadPolicies#stillPolices}
+     * under the learned map's lock just before it writes, and the view changes under the same lock once the kernel
+     * holds the new bindings.
+     */
+    private final Set<Long> moving = new HashSet<>();
+
+    private final WorkloadPolicies workloadPolicies = new WorkloadPolicies() {
+        @Override
+        public Optional<Bound> forCgroup(long cgroupId) {
+            return policyFor(cgroupId);
+        }
+
+        @Override
+        public boolean stillPolices(long cgroupId, Bound decided) {
+            return !moving.contains(cgroupId) && WorkloadPolicies.super.stillPolices(cgroupId, decided);
+        }
+    };
 
     /** The last answer of {@link #policyFor}: a workload asks many names in a row, under the same state. */
     private record BoundCache(DesiredState desired, Map<String, EgressPolicy> policies, long cgroupId,
@@ -309,13 +330,29 @@ public class NodeAgent {
         compiledPolicies.retain(byName.keySet());
         DesiredState desired = DesiredState.compute(byName, assigned, cgroups, compiledPolicies::compile);
         desired.problems().forEach(LOG::warn);
-        int changes = owner.submit(() -> reconciler.apply(desired)).get();
+        Set<Long> moved = desired.movedSince(lastDesired);
+        if (!moved.isEmpty()) { // from now on nothing their old policy decided is learned (see workloadPolicies)
+            datapath.learnedExclusive(() -> moving.addAll(moved));
+        }
+        int changes;
+        try {
+            changes = owner.submit(() -> reconciler.apply(desired)).get(); // forgets what the moved ones learned
+        } catch (ExecutionException | InterruptedException | RuntimeException e) {
+            if (!moved.isEmpty()) { // the kernel keeps the old bindings, and the proxy its view of them
+                datapath.learnedExclusive(() -> moving.removeAll(moved));
+            }
+            throw e;
+        }
         if (changes > 0) {
             LOG.infof("applied %d change(s): %d policies, %d policed cgroups", changes, desired.policies().size(),
                     desired.bindings().size());
         }
-        lastDesired = desired;
-        lastPolicies = byName;
+        datapath.learnedExclusive(() -> { // the proxy's view changes in one step with respect to its learns
+            lastDesired = desired;
+            lastPolicies = byName;
+            moving.clear();
+            return null;
+        });
         link.applied(fromController, Instant.now());
         metrics.refresh(desired.workloads(), podPaths, changes > 0);
     }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 
 /** What the DNS proxy needs of the kernel: who sent a query, and the learned-IP map. */
 public interface DnsDatapath {
@@ -32,15 +33,17 @@ public interface DnsDatapath {
     void learn(LearnedIp ip);
 
     /**
-     * Makes the kernel allow each of {@code fresh}, merged with what the workload already has for its address
-     * ({@link LearnedMerge}), unless the entry there already covers it (with {@code slackNanos}, see
-     * {@link LearnedMerge#covers}). One read per address, and a write only where needed; atomic with respect to the
-     * map's other writers, so any thread may call it. Returns how many entries were written; throws as {@link #learn}
-     * when the map is full, after writing the entries before the one that did not fit.
+     * Makes the kernel allow each of {@code fresh} that {@code current} accepts, merged with what the workload already
+     * has for its address ({@link LearnedMerge}), unless the entry there already covers it (with {@code slackNanos},
+     * see {@link LearnedMerge#covers}). {@code current} is asked first, under the same lock as the writes (whether the
+     * decision behind an entry still holds, {@link WorkloadPolicies#stillPolices}); what it refuses is not written.
+     * One read per address, and a write only where needed; atomic with respect to the map's other writers, so any
+     * thread may call it. Returns how many entries were written; throws as {@link #learn} when the map is full, after
+     * writing the entries before the one that did not fit.
      */
-    default int learnAll(List<LearnedIp> fresh, long nowNanos, long slackNanos) {
+    default int learnAll(List<LearnedIp> fresh, long nowNanos, long slackNanos, Predicate<LearnedIp> current) {
         synchronized (this) {
-            return mergeAll(this, fresh, nowNanos, slackNanos);
+            return mergeAll(this, fresh, nowNanos, slackNanos, current);
         }
     }
 
@@ -61,9 +64,13 @@ public interface DnsDatapath {
      * Reads each address's entry and merges where it does not cover the fresh one (an address twice in {@code fresh}
      * merges with its own earlier merge), then writes the merges as one batch; the caller makes it atomic.
      */
-    private static int mergeAll(DnsDatapath map, List<LearnedIp> fresh, long nowNanos, long slackNanos) {
+    private static int mergeAll(DnsDatapath map, List<LearnedIp> fresh, long nowNanos, long slackNanos,
+                                Predicate<LearnedIp> decided) {
         if (fresh.size() == 1) { // the common case: one address, no batch to build
             LearnedIp f = fresh.getFirst();
+            if (!decided.test(f)) {
+                return 0;
+            }
             Optional<LearnedIp> current = map.learned(f.cgroupId(), f.address());
             if (LearnedMerge.covers(current, f, nowNanos, slackNanos)) {
                 return 0;
@@ -73,6 +80,9 @@ public interface DnsDatapath {
         }
         Map<Map.Entry<Long, InetAddress>, LearnedIp> writes = new LinkedHashMap<>();
         for (LearnedIp f : fresh) {
+            if (!decided.test(f)) {
+                continue;
+            }
             Map.Entry<Long, InetAddress> k = Map.entry(f.cgroupId(), f.address());
             LearnedIp pending = writes.get(k);
             Optional<LearnedIp> current = pending != null ? Optional.of(pending) : map.learned(f.cgroupId(), f.address());
@@ -108,8 +118,8 @@ public interface DnsDatapath {
             }
 
             @Override
-            public int learnAll(List<LearnedIp> fresh, long nowNanos, long slackNanos) {
-                return d.learnedExclusive(() -> mergeAll(this, fresh, nowNanos, slackNanos));
+            public int learnAll(List<LearnedIp> fresh, long nowNanos, long slackNanos, Predicate<LearnedIp> current) {
+                return d.learnedExclusive(() -> mergeAll(this, fresh, nowNanos, slackNanos, current));
             }
 
             @Override

@@ -8,7 +8,8 @@ import java.util.List;
 public interface DnsMetrics {
     /** Every reason {@link #error} is called with. */
     List<String> ERROR_REASONS = List.of("malformed", "malformed_upstream", "not_implemented", "unattributed",
-            "upstream_mismatch", "upstream_timeout", "upstream_error", "datapath_timeout", "datapath_full");
+            "upstream_mismatch", "upstream_timeout", "upstream_error", "datapath_timeout", "datapath_full",
+            "policy_changed");
 
     DnsMetrics NONE = new DnsMetrics() {
     };

@@ -30,7 +30,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -351,7 +353,10 @@ public final class DnsProxy implements AutoCloseable {
         learnOne(h);
     }
 
-    /** The read batch ended: one merge and one write for every held answer, then each is released in order. */
+    /**
+     * The read batch ended: one merge and one write for every held answer, then each is released in order; an answer
+     * whose workload moved to another policy meanwhile is not learned and fails ({@link #policyMoved}).
+     */
     private void releaseHeld() {
         List<Held> batch = new ArrayList<>(held);
         held.clear();
@@ -361,22 +366,60 @@ public final class DnsProxy implements AutoCloseable {
         }
         long now = System.nanoTime();
         List<LearnedIp> fresh = new ArrayList<>();
+        Map<LearnedIp, Held> owner = new IdentityHashMap<>();
         for (Held h : batch) {
             for (AnswerAddresses.Learned l : h.addrs()) {
-                fresh.add(fresh(h.asked(), l, h.ports(), now));
+                LearnedIp ip = fresh(h.asked(), l, h.ports(), now);
+                fresh.add(ip);
+                owner.put(ip, h);
             }
         }
+        Set<Held> moved = Collections.newSetFromMap(new IdentityHashMap<>());
         int written;
         try {
-            written = datapath.learnAll(fresh, now, config.grace().toNanos());
+            written = datapath.learnAll(fresh, now, config.grace().toNanos(), ip -> {
+                Held h = owner.get(ip);
+                if (stillDecided(h.asked())) {
+                    return true;
+                }
+                moved.add(h);
+                return false;
+            });
         } catch (RuntimeException e) { // a full map, say: each answer on its own (what went in is covered now)
             batch.forEach(this::learnOne);
             return;
         }
         long done = written == 0 ? 0 : System.nanoTime();
         for (Held h : batch) {
-            answer(h, written == 0 ? 0 : (done - h.start()) / 1e9);
+            if (moved.contains(h)) {
+                h.reply().accept(policyMoved(h.asked(), h.d(), h.q(), h.start()));
+            } else {
+                answer(h, written == 0 ? 0 : (done - h.start()) / 1e9);
+            }
         }
+    }
+
+    /** Under the learned map's lock: the policy that decided still polices the asking workload. */
+    private boolean stillDecided(Asked asked) {
+        return policies.stillPolices(asked.client().cgroupId(), asked.bound());
+    }
+
+    /** The asking workload was moved to another policy (or unbound) while its query was in flight: nothing learned. */
+    private static final class PolicyMoved extends RuntimeException {
+        PolicyMoved() {
+            super("the workload's policy changed while the query was in flight", null, false, false);
+        }
+    }
+
+    /**
+     * The answer of a query decided under a policy that no longer polices its workload: SERVFAIL (asking again gets
+     * the new policy's decision), the query counted as answered with nothing learned.
+     */
+    private byte[] policyMoved(Asked asked, NameDecision d, DnsQuery q, long waitStart) {
+        metrics.error("policy_changed");
+        metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
+        release(asked, d, List.of());
+        return Responses.servfail(q, "egret: the workload's policy changed while the query was in flight; ask again");
     }
 
     /**
@@ -403,7 +446,9 @@ public final class DnsProxy implements AutoCloseable {
         try {
             written = learnAll(h.asked(), h.ports(), h.addrs(), h.start());
         } catch (RuntimeException e) {
-            if (e instanceof BpfException b && b.isMapFull()) {
+            if (e instanceof PolicyMoved) {
+                h.reply().accept(policyMoved(h.asked(), h.d(), h.q(), h.start()));
+            } else if (e instanceof BpfException b && b.isMapFull()) {
                 afterSweep(h.ctx(), h.asked(), h.d(), h.q(), h.answer(), h.ports(), h.addrs(), h.learned())
                         .onComplete(ar -> h.reply().accept(ar.result()));
             } else {
@@ -449,7 +494,8 @@ public final class DnsProxy implements AutoCloseable {
             }
             vertx.cancelTimer(timer);
             if (failure != null) {
-                released.complete(notLearned(asked, d, q, failure, waitStart));
+                released.complete(failure instanceof PolicyMoved ? policyMoved(asked, d, q, waitStart)
+                        : notLearned(asked, d, q, failure, waitStart));
                 return;
             }
             metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
@@ -475,14 +521,28 @@ public final class DnsProxy implements AutoCloseable {
         return Responses.servfail(q, "egret: cannot allow the answer's addresses: " + e.getMessage());
     }
 
-    /** Each address, merged with what the workload already has for it; returns how many entries were written. */
+    /**
+     * Each address, merged with what the workload already has for it; returns how many entries were written. Throws
+     * {@link PolicyMoved} when the policy that decided no longer polices the workload (nothing is written then).
+     */
     private int learnAll(Asked asked, RuleValue ports, List<AnswerAddresses.Learned> addrs, long now) {
         // now: CLOCK_MONOTONIC, as bpf_ktime_get_ns
         List<LearnedIp> fresh = new ArrayList<>(addrs.size());
         for (AnswerAddresses.Learned l : addrs) {
             fresh.add(fresh(asked, l, ports, now));
         }
-        return datapath.learnAll(fresh, now, config.grace().toNanos());
+        boolean[] moved = {false};
+        int written = datapath.learnAll(fresh, now, config.grace().toNanos(), ip -> {
+            if (moved[0] || !stillDecided(asked)) {
+                moved[0] = true;
+                return false;
+            }
+            return true;
+        });
+        if (moved[0]) {
+            throw new PolicyMoved();
+        }
+        return written;
     }
 
     private LearnedIp fresh(Asked asked, AnswerAddresses.Learned l, RuleValue ports, long now) {

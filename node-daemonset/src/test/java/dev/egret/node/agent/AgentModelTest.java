@@ -14,6 +14,7 @@ import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,6 +54,23 @@ class AgentModelTest {
         assertFalse(d.bindings().get(100L).audit());
         assertEquals("system.slice/y", d.workloads().get(101L));
         assertEquals(1, d.problems().size(), d.problems().toString());
+    }
+
+    @Test
+    void workloadsThatChangePolicyOrLoseItAreTheOnesWhoseLearnedAddressesGo() {
+        Map<String, EgressPolicy> policies = new TreeMap<>(Map.of("a", policy("a", "enforce"), "b", policy("b", "enforce")));
+        DesiredState before = DesiredState.compute(policies, Map.of("a", 1, "b", 2), Map.of(
+                "a", Map.of("stays", 100L, "moves", 101L, "leaves", 102L), "b", Map.of("other", 103L)));
+        Map<String, EgressPolicy> edited = new TreeMap<>(Map.of("a", policy("a", "audit"), "b", policy("b", "enforce")));
+        DesiredState after = DesiredState.compute(edited, Map.of("a", 1, "b", 2), Map.of(
+                "a", Map.of("stays", 100L, "new", 104L), "b", Map.of("other", 103L, "moves", 101L)));
+        assertEquals("a", after.policyOf(100L));
+        assertEquals("b", after.policyOf(101L));
+        assertNull(after.policyOf(102L), "unbound");
+        assertEquals(Set.of(101L, 102L), after.movedSince(before),
+                "moved to b and unbound; an edit of the same policy, a new cgroup and an unchanged one are not moves");
+        assertEquals(Set.of(), after.movedSince(null), "the first state moves nothing");
+        assertEquals(Set.of(), after.movedSince(after));
     }
 
     @Test

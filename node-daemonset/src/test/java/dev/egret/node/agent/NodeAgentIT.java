@@ -25,6 +25,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -324,6 +326,50 @@ class NodeAgentIT {
                 "DNS through the restarted agent");
         assertTrue(Files.readString(lastLog).contains("DNS proxy on 127.0.0.1:" + dnsPort + " "), "the same port again");
         assertEquals(List.of("127.0.0.3"), InCgroup.run(deploy, List.of("sh", "-c", dig + "+tcp +short allowed.test")));
+    }
+
+    /**
+     * A workload moved to another policy while its DNS query is in flight: the answer its old policy allowed comes back
+     * after the move, so it is not learned (SERVFAIL; asking again gets the new policy's decision), and the address
+     * stays closed to it under the new policy.
+     */
+    @Test
+    void aQueryInFlightWhenItsWorkloadMovesToAnotherPolicyLeavesNoAddressOpen() throws Exception {
+        dns.close();
+        dns = new TestDnsServer().add("slow.test. 60 A 127.0.0.9").delay("slow.test", 1500);
+        String p = Integer.toString(server.port());
+        String policy = """
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata: {name: %s}
+                spec:
+                  workloads: {cgroupPaths: ["%s/%s"]}
+                  egress: [{toFQDNs: [{matchName: %s}], toPorts: [{port: %s}]}]
+                """;
+        writePolicy("deploy", policy.formatted("deploy", env.parent, "job-*", "slow.test", p));
+        writePolicy("other", policy.formatted("other", env.parent, "none-*", "other.test", p));
+        startNode();
+        WorkloadCgroup job = env.workload("job-1", CgroupLimits.NONE);
+        cgroups.add(job);
+        awaitTrue(() -> InCgroup.probe(job, false, "tcp", "127.0.0.9", p).equals(List.of("EPERM")), "job-1 policed");
+
+        CompletableFuture<List<String>> inFlight = CompletableFuture.supplyAsync(() -> {
+            try {
+                return InCgroup.run(job, List.of("sh", "-c", "dig +tries=1 +time=5 @127.0.0.1 slow.test | grep -oE 'status: [A-Z]+'"));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(300); // decided under deploy, waiting for the upstream's answer (1.5 s)
+        writePolicy("other", policy.formatted("other", env.parent, "job-*", "other.test", p));
+        writePolicy("deploy", policy.formatted("deploy", env.parent, "none-*", "slow.test", p));
+        assertEquals(List.of("status: SERVFAIL"), inFlight.get(10, TimeUnit.SECONDS));
+        assertEquals(List.of("EPERM"), InCgroup.probe(job, false, "tcp", "127.0.0.9", p),
+                "what deploy allowed is not open to a workload other polices");
+        assertEquals(List.of("status: REFUSED"), InCgroup.run(job, List.of("sh", "-c",
+                "dig +tries=1 +time=5 @127.0.0.1 slow.test | grep -oE 'status: [A-Z]+'")), "asked again, other decides");
+        assertTrue(get("/q/metrics").body().contains("egret_dns_errors_total{reason=\"policy_changed\"} 1.0"),
+                "counted");
     }
 
     /** The node applies a policy's limits to the cgroups it selects (cgroup2 files, or the v1 mirrors on a hybrid host). */

@@ -28,6 +28,7 @@ import org.xbill.DNS.Type;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -42,6 +43,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -49,6 +51,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -160,6 +163,10 @@ class DnsProxyIT {
     private DnsProxy proxy(List<String> upstreams, String deniedResponse, Duration timeout) {
         EgressPolicy policy = PolicyCodec.parseYaml(POLICY.formatted(deniedResponse));
         WorkloadPolicies policies = id -> id == CGROUP ? Optional.of(new WorkloadPolicies.Bound("wl", policy)) : Optional.empty();
+        return proxy(upstreams, policies, timeout);
+    }
+
+    private DnsProxy proxy(List<String> upstreams, WorkloadPolicies policies, Duration timeout) {
         DnsProxy p = new DnsProxy(vertx, kernel, policies, new DnsProxyConfig(
                 upstreams.stream().map(DnsProxyConfig::parseUpstream).toList(),
                 timeout, Duration.ZERO, Duration.ofSeconds(2)), events::add, writer, metrics);
@@ -347,6 +354,64 @@ class DnsProxyIT {
             assertEquals(Set.copyOf(addresses(full)), learnedText());
         }
         assertTrue(zone.tcpQueries.get() >= 1, "the retry went upstream over TCP");
+    }
+
+    /** A workload bound to whatever {@code bound} holds (unbound when it holds null). */
+    private DnsProxy proxyFollowing(AtomicReference<EgressPolicy> bound) {
+        return proxy(List.of(zone.upstream()), id -> id == CGROUP && bound.get() != null
+                ? Optional.of(new WorkloadPolicies.Bound("wl", bound.get())) : Optional.empty(), Duration.ofSeconds(2));
+    }
+
+    /** Asks for slow.test (its answer takes 600 ms), moves the workload meanwhile, returns the answer. */
+    private Message slowWhile(DnsProxy p, int id, Runnable meanwhile) throws Exception {
+        CompletableFuture<Message> answer = CompletableFuture.supplyAsync(() -> {
+            try {
+                return udp(p.port(), query("slow.test", Type.A, id, null));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        Thread.sleep(200); // decided and at the upstream by now
+        meanwhile.run();
+        return answer.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aQueryInFlightWhileItsWorkloadMovesToAnotherPolicyOrLosesItLeavesNoAddressBehind() throws Exception {
+        EgressPolicy old = PolicyCodec.parseYaml(POLICY.formatted("refused"));
+        EgressPolicy other = PolicyCodec.parseYaml("""
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata: {name: q}
+                spec:
+                  egress: [{toFQDNs: [{matchName: allowed.test}], toPorts: [{port: 443}]}]
+                """);
+        AtomicReference<EgressPolicy> bound = new AtomicReference<>(old);
+        DnsProxy p = proxyFollowing(bound);
+
+        Message moved = slowWhile(p, 31, () -> bound.set(other));
+        assertEquals(Rcode.SERVFAIL, moved.getRcode(), "decided under p, answered after the move to q: " + moved);
+        assertFalse(learnedText().contains("127.0.0.7"), "nothing p allowed is learned for a workload q polices: " + learnedText());
+        assertEquals(1, errors("policy_changed"));
+        assertEquals(Rcode.REFUSED, udp(p.port(), query("slow.test", Type.A, 32, null)).getRcode(),
+                "asked again, q decides");
+
+        bound.set(old);
+        Message unbound = slowWhile(p, 33, () -> bound.set(null));
+        assertEquals(Rcode.SERVFAIL, unbound.getRcode(), "answered after the workload was unbound: " + unbound);
+        assertFalse(learnedText().contains("127.0.0.7"), learnedText().toString());
+        assertEquals(2, errors("policy_changed"));
+    }
+
+    @Test
+    void aQueryInFlightWhileItsPolicyIsEditedIsLearnedAsBefore() throws Exception {
+        AtomicReference<EgressPolicy> bound = new AtomicReference<>(PolicyCodec.parseYaml(POLICY.formatted("refused")));
+        DnsProxy p = proxyFollowing(bound);
+        Message edited = slowWhile(p, 41, () -> bound.set(PolicyCodec.parseYaml(POLICY.formatted("nxdomain"))));
+        assertEquals(Rcode.NOERROR, edited.getRcode(), edited.toString());
+        assertEquals(List.of("127.0.0.7"), addresses(edited));
+        assertTrue(learnedText().contains("127.0.0.7"), "the same policy, edited, still polices the workload");
+        assertEquals(0, errors("policy_changed"));
     }
 
     @Test

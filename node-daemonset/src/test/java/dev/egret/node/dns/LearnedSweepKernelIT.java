@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -112,8 +113,8 @@ class LearnedSweepKernelIT {
             }
 
             @Override
-            public int learnAll(List<LearnedIp> fresh, long nowNanos, long slackNanos) {
-                return real.learnAll(fresh, nowNanos, slackNanos);
+            public int learnAll(List<LearnedIp> fresh, long nowNanos, long slackNanos, Predicate<LearnedIp> current) {
+                return real.learnAll(fresh, nowNanos, slackNanos, current);
             }
 
             @Override
