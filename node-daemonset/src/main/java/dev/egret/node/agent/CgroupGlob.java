@@ -38,6 +38,20 @@ public final class CgroupGlob {
         return regex.matcher(relativePath).matches();
     }
 
+    /**
+     * The directory whose subtree holds every match (relative to the cgroup2 root; "" for the root itself): the
+     * leading segments without a wildcard, short of the last segment. {@code system.slice} for
+     * {@code system.slice/deploy-*.service}, {@code a} for {@code a/b}, {@code kubepods} for {@code kubepods/**}.
+     */
+    public String literalParent() {
+        String[] segs = source.split("/");
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < segs.length - 1 && !segs[i].contains("*"); i++) {
+            out.append(out.isEmpty() ? "" : "/").append(segs[i]);
+        }
+        return out.toString();
+    }
+
     /** How deep a match can be: the number of segments, or -1 when {@code **} allows any depth. */
     public int maxDepth() {
         return source.contains("**") ? -1 : source.split("/").length;

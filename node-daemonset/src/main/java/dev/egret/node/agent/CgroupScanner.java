@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -38,6 +40,40 @@ public final class CgroupScanner {
             });
         } catch (IOException | UncheckedIOException e) {
             // a cgroup vanished mid-walk: the next scan sees a consistent tree
+        }
+        return out;
+    }
+
+    /**
+     * The directories in which a cgroup matching one of the globs can be made: each glob's literal parent and, for
+     * globs with wildcards in their inner segments, the directories under it down to the level above the deepest
+     * match (at most {@code limit} directories in all). A literal parent that does not exist
+     * yet is stood in for by its nearest existing ancestor, whose change leads to a new scan and a new set.
+     */
+    public Set<Path> parents(List<CgroupGlob> globs, int limit) {
+        Set<Path> out = new LinkedHashSet<>();
+        for (CgroupGlob g : globs) {
+            Path parent = g.literalParent().isEmpty() ? root : root.resolve(g.literalParent());
+            if (!Files.isDirectory(parent)) {
+                Path up = parent.getParent();
+                while (up != null && up.startsWith(root) && !Files.isDirectory(up)) {
+                    up = up.getParent();
+                }
+                if (up != null && up.startsWith(root)) {
+                    out.add(up);
+                }
+                continue;
+            }
+            int parentDepth = parent.equals(root) ? 0 : root.relativize(parent).getNameCount();
+            int below = g.maxDepth() < 0 ? Integer.MAX_VALUE : g.maxDepth() - parentDepth - 1;
+            try (Stream<Path> s = Files.walk(parent, Math.max(0, below))) {
+                s.filter(Files::isDirectory).limit(Math.max(0, limit - out.size())).forEach(out::add);
+            } catch (IOException | UncheckedIOException e) {
+                // a directory vanished mid-walk: the next pass lists the tree again
+            }
+            if (out.size() >= limit) {
+                break;
+            }
         }
         return out;
     }

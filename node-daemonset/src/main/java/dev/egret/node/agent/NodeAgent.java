@@ -35,6 +35,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -49,6 +50,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -143,6 +145,12 @@ public class NodeAgent {
             startPods(mounts);
         }
         audit.start(link);
+        try {
+            watch = new DirectoryWatch("egret-watch", this::reconcileSoon);
+        } catch (IOException e) {
+            LOG.warnf("cannot watch cgroups and policy files (%s): new cgroups are policed at the next periodic pass",
+                    e.getMessage());
+        }
         planner.scheduleWithFixedDelay(this::reconcileSafely, 0, config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
         eventThread = Thread.ofPlatform().name("egret-events").daemon().start(this::pumpEvents);
         startDns();
@@ -203,6 +211,10 @@ public class NodeAgent {
     }
 
     private volatile BoundCache boundCache;
+    /** Directories watched for new cgroups at most (inotify watches are a per-user kernel resource). */
+    private static final int MAX_WATCHED = 4096;
+    private DirectoryWatch watch;
+    private final AtomicBoolean reconcileQueued = new AtomicBoolean();
     /** Heap the agent's copy of one learned-map entry takes (map node, key, entry, address), rounded up. */
     private static final long MIRROR_BYTES_PER_ENTRY = 128;
 
@@ -235,6 +247,9 @@ public class NodeAgent {
 
     void onStop(@Observes ShutdownEvent ev) {
         running = false;
+        if (watch != null) {
+            watch.close();
+        }
         link.stop();
         if (pods != null) {
             pods.close();
@@ -269,6 +284,24 @@ public class NodeAgent {
         }
     }
 
+    /**
+     * A pass as soon as the planner is free, for a cgroup made or removed under a policy's parent directory or a
+     * policy file changed (so a new workload is policed within milliseconds, not at the next periodic pass); a burst
+     * of changes makes one pass.
+     */
+    private void reconcileSoon() {
+        if (running && reconcileQueued.compareAndSet(false, true)) {
+            try {
+                planner.execute(() -> {
+                    reconcileQueued.set(false);
+                    reconcileSafely();
+                });
+            } catch (RejectedExecutionException e) {
+                reconcileQueued.set(false); // stopping
+            }
+        }
+    }
+
     private void reconcileSafely() {
         try {
             reconcile();
@@ -300,14 +333,20 @@ public class NodeAgent {
         Map<String, Integer> assigned = slots.assign(byName.keySet(), Set.of());
         Map<String, Map<String, Long>> cgroups = new HashMap<>();
         List<String> limitProblems = new ArrayList<>();
+        List<CgroupGlob> allGlobs = new ArrayList<>();
         for (EgressPolicy p : byName.values()) {
             List<CgroupGlob> globs = p.spec().workloads().cgroupPaths().stream().map(CgroupGlob::compile).toList();
+            allGlobs.addAll(globs);
             Map<String, Long> selected = scanner.scan(globs);
             cgroups.put(p.name(), selected);
             CgroupLimits limits = CgroupLimits.of(p.spec().limits());
             if (limits.any()) { // pods get theirs from the pod spec, through the kubelet
                 selected.keySet().forEach(path -> limitProblems.addAll(CgroupLimitFiles.apply(cgroupMounts, path, limits)));
             }
+        }
+        if (watch != null) {
+            watch.watch(scanner.parents(allGlobs, MAX_WATCHED), Files.isDirectory(config.policyDir())
+                    ? Set.of(config.policyDir()) : Set.of());
         }
         if (!limitProblems.equals(lastLimitProblems)) {
             limitProblems.forEach(LOG::warn);

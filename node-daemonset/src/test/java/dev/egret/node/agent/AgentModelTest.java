@@ -43,6 +43,29 @@ class AgentModelTest {
     }
 
     @Test
+    void theDirectoriesWatchedForNewCgroupsAreWhereAGlobsMatchesCanAppear(@TempDir Path root) throws Exception {
+        assertEquals("system.slice", CgroupGlob.compile("system.slice/deploy-*.service").literalParent());
+        assertEquals("a", CgroupGlob.compile("a/b").literalParent());
+        assertEquals("kubepods", CgroupGlob.compile("kubepods/**").literalParent());
+        assertEquals("", CgroupGlob.compile("deploy-*").literalParent());
+        assertEquals("jobs", CgroupGlob.compile("jobs/*/run").literalParent());
+
+        for (String d : List.of("system.slice/x.service/inner", "jobs/a/run/deeper", "jobs/b", "kubepods/burstable/pod1/c1")) {
+            Files.createDirectories(root.resolve(d));
+        }
+        CgroupScanner scanner = new CgroupScanner(root);
+        assertEquals(Set.of(root.resolve("system.slice")),
+                scanner.parents(List.of(CgroupGlob.compile("system.slice/deploy-*.service")), 100), "only the parent");
+        assertEquals(Set.of(root.resolve("jobs"), root.resolve("jobs/a"), root.resolve("jobs/b")),
+                scanner.parents(List.of(CgroupGlob.compile("jobs/*/run")), 100), "down to the level above a match");
+        assertEquals(Set.of(root.resolve("kubepods"), root.resolve("kubepods/burstable"), root.resolve("kubepods/burstable/pod1"),
+                root.resolve("kubepods/burstable/pod1/c1")), scanner.parents(List.of(CgroupGlob.compile("kubepods/**")), 100));
+        assertEquals(2, scanner.parents(List.of(CgroupGlob.compile("kubepods/**")), 2).size(), "bounded");
+        assertEquals(Set.of(root), scanner.parents(List.of(CgroupGlob.compile("ci.slice/job-*")), 100),
+                "a parent not made yet: its nearest existing ancestor");
+    }
+
+    @Test
     void desiredStateBindsEachCgroupToOnePolicy() {
         Map<String, EgressPolicy> policies = new TreeMap<>(Map.of("a", policy("a", "enforce"), "b", policy("b", "audit")));
         DesiredState d = DesiredState.compute(policies, Map.of("a", 1, "b", 2),

@@ -329,6 +329,57 @@ class NodeAgentIT {
     }
 
     /**
+     * Cgroups made after the agent started are policed as they appear, not at the next periodic pass (here an hour
+     * away): the agent watches the directories where a policy's cgroups can appear, down to new intermediate ones, and
+     * its policy directory.
+     */
+    @Test
+    void newCgroupsAndPolicyFilesTakeEffectAsTheyAppearWithoutWaitingForThePeriodicPass() throws Exception {
+        writePolicy("deploy", """
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata: {name: deploy}
+                spec:
+                  workloads: {cgroupPaths: ["%1$s/deploy-*", "%1$s/jobs/*/run"]}
+                  egress: [{toCIDR: [127.0.0.1/32], toPorts: [{port: %2$d}]}]
+                """.formatted(env.parent, server.port()));
+        startNode("-Degret.node.reconcile-interval=1h");
+        WorkloadCgroup deploy = env.workload("deploy-1", CgroupLimits.NONE);
+        cgroups.add(deploy);
+        awaitWithin(Duration.ofSeconds(10), () -> probe(deploy).equals(List.of("ok", "EPERM")), "deploy-1 policed");
+
+        cgroups.addFirst(env.workload("jobs", CgroupLimits.NONE));
+        WorkloadCgroup job = env.workload("jobs/a", CgroupLimits.NONE); // not selected itself, watched for its children
+        cgroups.addFirst(job);
+        Thread.sleep(200);
+        WorkloadCgroup run = env.workload("jobs/a/run", CgroupLimits.NONE);
+        cgroups.addFirst(run);
+        awaitWithin(Duration.ofSeconds(10), () -> probe(run).equals(List.of("ok", "EPERM")), "jobs/a/run policed");
+        assertEquals(List.of("ok", "ok"), probe(job), "jobs/a itself is not selected");
+
+        writePolicy("deploy", """
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata: {name: deploy}
+                spec:
+                  workloads: {cgroupPaths: ["%1$s/deploy-*"]}
+                  egress: [{toCIDR: [127.0.0.2/32], toPorts: [{port: %2$d}]}]
+                """.formatted(env.parent, server.port()));
+        awaitWithin(Duration.ofSeconds(10), () -> probe(deploy).equals(List.of("EPERM", "ok")), "the edited policy in force");
+        awaitWithin(Duration.ofSeconds(10), () -> probe(run).equals(List.of("ok", "ok")), "jobs/a/run no longer selected");
+    }
+
+    private static void awaitWithin(Duration limit, Callable<Boolean> c, String what) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!c.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + limit + ": " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /**
      * A workload moved to another policy while its DNS query is in flight: the answer its old policy allowed comes back
      * after the move, so it is not learned (SERVFAIL; asking again gets the new policy's decision), and the address
      * stays closed to it under the new policy.
