@@ -287,20 +287,26 @@ public class NodeAgent {
     /**
      * A pass as soon as the planner is free, for a cgroup made or removed under a policy's parent directory or a
      * policy file changed (so a new workload is policed within milliseconds, not at the next periodic pass); a burst
-     * of changes makes one pass.
+     * of changes makes one pass, and such passes start at least {@link #WATCH_SPACING_NANOS} apart (a node whose
+     * containers churn does not reconcile back to back).
      */
     private void reconcileSoon() {
         if (running && reconcileQueued.compareAndSet(false, true)) {
+            long wait = Math.max(0, lastWatchPass + WATCH_SPACING_NANOS - System.nanoTime());
             try {
-                planner.execute(() -> {
+                planner.schedule(() -> {
                     reconcileQueued.set(false);
+                    lastWatchPass = System.nanoTime();
                     reconcileSafely();
-                });
+                }, wait, TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {
                 reconcileQueued.set(false); // stopping
             }
         }
     }
+
+    private static final long WATCH_SPACING_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private volatile long lastWatchPass = System.nanoTime() - WATCH_SPACING_NANOS;
 
     private void reconcileSafely() {
         try {
