@@ -33,6 +33,22 @@ public record DesiredState(Map<Integer, CompiledPolicy> policies, Map<Long, Work
     }
 
     /**
+     * Those of {@code ids} that the kernel's {@code bindings} (cgroup id to its entry, whose slot is physical) bind to
+     * the same policy as this state: after a change failed halfway, the ones it had not moved yet.
+     */
+    public Set<Long> boundAsIn(Map<Long, WorkloadEntry> bindings, Set<Long> ids) {
+        Set<Long> out = new HashSet<>();
+        for (long id : ids) {
+            WorkloadEntry mine = this.bindings.get(id);
+            WorkloadEntry kernel = bindings.get(id);
+            if (mine != null && kernel != null && Reconciler.logical(kernel.slot()) == mine.slot()) {
+                out.add(id);
+            }
+        }
+        return out;
+    }
+
+    /**
      * The cgroups bound in {@code before} that this state binds to another policy or not at all: what they learned
      * under their old policy must go, and nothing their old policy decided may be learned any more.
      */

@@ -10,15 +10,14 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Watches directories (inotify, through the JDK's watch service) and calls back whenever an entry in one of them
- * appears or goes (a cgroup made under a watched parent) or, in directories watched for their contents, changes (a
- * policy file written in place). Changes of files in cgroup directories are not watched: the agent itself writes
- * limits there, and their event files change with every state change of a cgroup. The callback runs on the
+ * appears or goes: a cgroup made under a watched parent, a policy file renamed into place. Changes of files are not
+ * watched: the agent itself writes limits in cgroup directories, their event files change with every state change of
+ * a cgroup, and a file written in place may be read half-written (such edits wait for the periodic pass). The callback runs on the
  * watch's own thread and must be quick and must not throw; it is called once for each burst of events read together.
  * I/O only: which directories to watch is the caller's to say ({@link #watch}).
  */
@@ -28,9 +27,9 @@ final class DirectoryWatch implements AutoCloseable {
     private final WatchService service;
     private final Runnable changed;
     private final Map<Path, WatchKey> keys = new HashMap<>();
-    private final Map<Path, Boolean> withContents = new HashMap<>();
     private final Thread thread;
-    private boolean warned;
+    /** The last call could not watch every directory (warned once per run of such calls). */
+    private boolean failing;
 
     DirectoryWatch(String name, Runnable changed) throws IOException {
         this.service = FileSystems.getDefault().newWatchService();
@@ -39,41 +38,36 @@ final class DirectoryWatch implements AutoCloseable {
     }
 
     /**
-     * Watches exactly these directories from now on (for entries made and removed; those of {@code contents} also for
-     * files changed): new ones are added, those no longer listed dropped. A directory that cannot be watched (gone
-     * meanwhile, or the watch limit reached) is skipped, and the next call tries again.
+     * Watches exactly these directories from now on: new ones are added, those no longer listed dropped. A directory
+     * that cannot be watched (gone meanwhile, or the watch limit reached) is skipped, and the next call tries again.
+     * Returns true when a directory was added: what was made in it before it was watched is the caller's to look for.
      */
-    synchronized void watch(Set<Path> dirs, Set<Path> contents) {
+    synchronized boolean watch(Set<Path> dirs) {
         keys.entrySet().removeIf(e -> {
-            Path d = e.getKey();
-            if (!(dirs.contains(d) || contents.contains(d)) || !e.getValue().isValid()
-                    || withContents.get(d) != contents.contains(d)) {
+            if (!dirs.contains(e.getKey()) || !e.getValue().isValid()) {
                 e.getValue().cancel();
-                withContents.remove(d);
                 return true;
             }
             return false;
         });
-        Set<Path> all = new LinkedHashSet<>(dirs);
-        all.addAll(contents);
-        for (Path d : all) {
+        boolean added = false;
+        for (Path d : dirs) {
             if (keys.containsKey(d)) {
                 continue;
             }
-            boolean modify = contents.contains(d);
             try {
-                keys.put(d, modify
-                        ? d.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
-                        StandardWatchEventKinds.ENTRY_MODIFY)
-                        : d.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE));
-                withContents.put(d, modify);
+                keys.put(d, d.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE));
+                added = true;
             } catch (IOException | RuntimeException e) {
-                if (!warned) {
-                    warned = true;
+                if (!failing) {
                     LOG.warnf("cannot watch %s (%s): changes there are seen at the next periodic pass", d, e.getMessage());
                 }
+                failing = true;
+                return added;
             }
         }
+        failing = false;
+        return added;
     }
 
     /** The directories watched now. */

@@ -38,6 +38,7 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -189,7 +190,8 @@ public class NodeAgent {
      * Cgroups whose move to another policy (or out of policing) is being applied; learned-lock only. A query of theirs
      * decided before the move must not leave an address behind: the DNS proxy asks {@link WorkloadPolicies#stillPolices}
      * under the learned map's lock just before it writes, and the view changes under the same lock once the kernel
-     * holds the new bindings.
+     * holds the new bindings. When applying fails, those the kernel already moved stay here (their DNS answers fail)
+     * until a pass succeeds.
      */
     private final Set<Long> moving = new HashSet<>();
 
@@ -214,6 +216,7 @@ public class NodeAgent {
     /** Directories watched for new cgroups at most (inotify watches are a per-user kernel resource). */
     private static final int MAX_WATCHED = 4096;
     private DirectoryWatch watch;
+    private boolean watchCapped; // planner only
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
     /** Heap the agent's copy of one learned-map entry takes (map node, key, entry, address), rounded up. */
     private static final long MIRROR_BYTES_PER_ENTRY = 128;
@@ -247,9 +250,6 @@ public class NodeAgent {
 
     void onStop(@Observes ShutdownEvent ev) {
         running = false;
-        if (watch != null) {
-            watch.close();
-        }
         link.stop();
         if (pods != null) {
             pods.close();
@@ -270,6 +270,9 @@ public class NodeAgent {
                     Thread.currentThread().interrupt();
                 }
             }
+        }
+        if (watch != null) {
+            watch.close();
         }
         if (eventThread != null) {
             try {
@@ -297,7 +300,9 @@ public class NodeAgent {
                 planner.schedule(() -> {
                     reconcileQueued.set(false);
                     lastWatchPass = System.nanoTime();
-                    reconcileSafely();
+                    if (running) {
+                        reconcileSafely();
+                    }
                 }, wait, TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {
                 reconcileQueued.set(false); // stopping
@@ -351,8 +356,21 @@ public class NodeAgent {
             }
         }
         if (watch != null) {
-            watch.watch(scanner.parents(allGlobs, MAX_WATCHED), Files.isDirectory(config.policyDir())
-                    ? Set.of(config.policyDir()) : Set.of());
+            Set<Path> dirs = new HashSet<>(scanner.parents(allGlobs, MAX_WATCHED));
+            if (dirs.size() >= MAX_WATCHED && !watchCapped) {
+                LOG.warnf("policies select cgroups under more than %d directories: only %d are watched, cgroups made "
+                        + "elsewhere are policed at the next periodic pass", MAX_WATCHED, MAX_WATCHED);
+            }
+            watchCapped = dirs.size() >= MAX_WATCHED;
+            if (podCgroups != null) {
+                dirs.addAll(podCgroups.tiers());
+            }
+            if (Files.isDirectory(config.policyDir())) {
+                dirs.add(config.policyDir());
+            }
+            if (watch.watch(dirs)) {
+                reconcileSoon(); // what was made in a newly watched directory since the scan above (a nested mkdir -p)
+            }
         }
         if (!limitProblems.equals(lastLimitProblems)) {
             limitProblems.forEach(LOG::warn);
@@ -383,8 +401,13 @@ public class NodeAgent {
         try {
             changes = owner.submit(() -> reconciler.apply(desired)).get(); // forgets what the moved ones learned
         } catch (ExecutionException | InterruptedException | RuntimeException e) {
-            if (!moved.isEmpty()) { // the kernel keeps the old bindings, and the proxy its view of them
-                datapath.learnedExclusive(() -> moving.removeAll(moved));
+            if (!moved.isEmpty()) { // those the kernel still binds as the proxy sees them learn again; the others wait
+                try {
+                    Set<Long> unmoved = lastDesired.boundAsIn(datapath.workloads(), moved);
+                    datapath.learnedExclusive(() -> moving.removeAll(unmoved));
+                } catch (RuntimeException unreadable) {
+                    e.addSuppressed(unreadable); // all stay frozen: their DNS fails rather than learn for the wrong policy
+                }
             }
             throw e;
         }

@@ -417,8 +417,7 @@ public final class DnsProxy implements AutoCloseable {
      */
     private byte[] policyMoved(Asked asked, NameDecision d, DnsQuery q, long waitStart) {
         metrics.error("policy_changed");
-        metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
-        release(asked, d, List.of());
+        releaseQuietly(asked, d, waitStart);
         return Responses.servfail(q, "egret: the workload's policy changed while the query was in flight; ask again");
     }
 
@@ -516,8 +515,7 @@ public final class DnsProxy implements AutoCloseable {
     /** The answer's addresses could not be allowed: SERVFAIL, and the query counted as answered with nothing learned. */
     private byte[] notLearned(Asked asked, NameDecision d, DnsQuery q, RuntimeException e, long waitStart) {
         metrics.error("datapath_full");
-        metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
-        release(asked, d, List.of());
+        releaseQuietly(asked, d, waitStart);
         return Responses.servfail(q, "egret: cannot allow the answer's addresses: " + e.getMessage());
     }
 
@@ -549,6 +547,16 @@ public final class DnsProxy implements AutoCloseable {
         DnsSettings dns = asked.bound().policy().spec().dns();
         long expires = now + TimeUnit.SECONDS.toNanos(dns.clampTtl(l.ttlSeconds())) + config.grace().toNanos();
         return new LearnedIp(asked.client().cgroupId(), l.address(), expires, ports);
+    }
+
+    /** The event and the metrics of an answer that learned nothing; whatever they do, the answer still goes out. */
+    private void releaseQuietly(Asked asked, NameDecision d, long waitStart) {
+        try {
+            metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
+            release(asked, d, List.of());
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "DNS event for %s not recorded", asked.name());
+        }
     }
 
     private void release(Asked asked, NameDecision d, List<InetAddress> learned) {

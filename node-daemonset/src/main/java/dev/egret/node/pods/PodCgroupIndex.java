@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -32,6 +34,33 @@ public final class PodCgroupIndex {
     /** A pod cgroup's path relative to the cgroup2 root (for reading its usage). */
     public String v2Path(PodCgroup cg) {
         return v2Root.relativize(root.resolve(cg.path())).toString();
+    }
+
+    /**
+     * The directories in which pod cgroups appear: the root and every kubepods tier under it (at most three levels),
+     * for a watch that sees a pod's cgroup the moment the kubelet makes it.
+     */
+    public Set<Path> tiers() {
+        Set<Path> out = new LinkedHashSet<>();
+        out.add(root);
+        tiers(root, 0, out);
+        return out;
+    }
+
+    private void tiers(Path dir, int depth, Set<Path> out) {
+        if (depth > 4) {
+            return;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
+            for (Path d : ds) {
+                if (PodCgroupNames.isKubepodsTier(d.getFileName().toString())) {
+                    out.add(d);
+                    tiers(d, depth + 1, out);
+                }
+            }
+        } catch (IOException e) {
+            // a tier vanished: the next pass lists them again
+        }
     }
 
     /** Pod UID to its cgroup. */

@@ -1,5 +1,6 @@
 package dev.egret.node.agent;
 
+import dev.egret.node.datapath.WorkloadEntry;
 import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.PolicyCodec;
 import org.junit.jupiter.api.Test;
@@ -93,6 +94,12 @@ class AgentModelTest {
         assertEquals(Set.of(101L, 102L), after.movedSince(before),
                 "moved to b and unbound; an edit of the same policy, a new cgroup and an unchanged one are not moves");
         assertEquals(Set.of(), after.movedSince(null), "the first state moves nothing");
+
+        // a change that failed halfway: the kernel (physical slots 2s, 2s+1) moved 101 already, not 102
+        Map<Long, WorkloadEntry> kernel = Map.of(100L, new WorkloadEntry(3, false, false, false), 101L, new WorkloadEntry(4, false, false, false),
+                102L, new WorkloadEntry(2, false, false, false));
+        assertEquals(Set.of(102L), before.boundAsIn(kernel, Set.of(101L, 102L)),
+                "102 is still bound to a in the kernel: the proxy's view of it holds");
         assertEquals(Set.of(), after.movedSince(after));
     }
 

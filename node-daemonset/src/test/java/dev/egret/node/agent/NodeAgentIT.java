@@ -348,10 +348,9 @@ class NodeAgentIT {
         cgroups.add(deploy);
         awaitWithin(Duration.ofSeconds(10), () -> probe(deploy).equals(List.of("ok", "EPERM")), "deploy-1 policed");
 
-        cgroups.addFirst(env.workload("jobs", CgroupLimits.NONE));
+        cgroups.addFirst(env.workload("jobs", CgroupLimits.NONE)); // one after the other, as mkdir -p makes them
         WorkloadCgroup job = env.workload("jobs/a", CgroupLimits.NONE); // not selected itself, watched for its children
         cgroups.addFirst(job);
-        Thread.sleep(200);
         WorkloadCgroup run = env.workload("jobs/a/run", CgroupLimits.NONE);
         cgroups.addFirst(run);
         awaitWithin(Duration.ofSeconds(10), () -> probe(run).equals(List.of("ok", "EPERM")), "jobs/a/run policed");

@@ -127,6 +127,9 @@ class DnsProxyIT {
         for (int i = 0; i < 200; i++) {
             zone.add("n" + i + ".burst.test. 60 A 127.6." + (i / 100) + "." + (i % 100 + 1));
         }
+        for (int i = 0; i < 20; i++) { // answered together, late
+            zone.add("m" + i + ".slow.test. 60 A 127.7.0." + (i + 1)).delay("m" + i + ".slow.test", 600);
+        }
         for (int i = 1; i <= 400; i++) { // over 6 KB: more than the proxy takes over UDP
             zone.add("giant.test. 60 A 127.5." + (i / 200) + "." + (i % 200 + 1));
         }
@@ -150,7 +153,7 @@ class DnsProxyIT {
             spec:
               egress: [{toFQDNs: [{matchName: allowed.test}, {matchName: slow.test}, {matchName: big.test},
                                   {matchName: huge.test}, {matchName: giant.test}, {matchName: protected.test},
-                                  {matchPattern: "*.burst.test"}],
+                                  {matchPattern: "*.burst.test"}, {matchPattern: "*.slow.test"}],
                       toPorts: [{port: 443}]}]
               protects: [protected.test]
               dns: {deniedResponse: %s}
@@ -356,10 +359,15 @@ class DnsProxyIT {
         assertTrue(zone.tcpQueries.get() >= 1, "the retry went upstream over TCP");
     }
 
-    /** A workload bound to whatever {@code bound} holds (unbound when it holds null). */
-    private DnsProxy proxyFollowing(AtomicReference<EgressPolicy> bound) {
-        return proxy(List.of(zone.upstream()), id -> id == CGROUP && bound.get() != null
+    /**
+     * A workload bound to whatever {@code bound} holds (unbound when it holds null), warmed up by one query answered
+     * (so the tests' queries are decided at once, even as the first of a fresh JVM).
+     */
+    private DnsProxy proxyFollowing(AtomicReference<EgressPolicy> bound) throws IOException {
+        DnsProxy p = proxy(List.of(zone.upstream()), id -> id == CGROUP && bound.get() != null
                 ? Optional.of(new WorkloadPolicies.Bound("wl", bound.get())) : Optional.empty(), Duration.ofSeconds(2));
+        assertEquals(Rcode.NOERROR, udp(p.port(), query("allowed.test", Type.A, 1, null)).getRcode());
+        return p;
     }
 
     /** Asks for slow.test (its answer takes 600 ms), moves the workload meanwhile, returns the answer. */
@@ -401,6 +409,33 @@ class DnsProxyIT {
         assertEquals(Rcode.SERVFAIL, unbound.getRcode(), "answered after the workload was unbound: " + unbound);
         assertFalse(learnedText().contains("127.0.0.7"), learnedText().toString());
         assertEquals(2, errors("policy_changed"));
+    }
+
+    @Test
+    void answersArrivingTogetherAfterTheirWorkloadMovedAreAllRefusedAndNoneIsLearned() throws Exception {
+        AtomicReference<EgressPolicy> bound = new AtomicReference<>(PolicyCodec.parseYaml(POLICY.formatted("refused")));
+        DnsProxy p = proxyFollowing(bound);
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.setSoTimeout(5000);
+            for (int i = 0; i < 20; i++) {
+                byte[] q = query("m" + i + ".slow.test", Type.A, 2000 + i, null);
+                s.send(new DatagramPacket(q, q.length, InetAddress.getLoopbackAddress(), p.port()));
+            }
+            Thread.sleep(200); // all decided, their answers due together in 400 ms
+            bound.set(null);
+            byte[] buf = new byte[4096];
+            Set<Integer> ids = new java.util.HashSet<>();
+            for (int i = 0; i < 20; i++) {
+                DatagramPacket d = new DatagramPacket(buf, buf.length);
+                s.receive(d);
+                Message a = new Message(Arrays.copyOf(buf, d.getLength()));
+                assertEquals(Rcode.SERVFAIL, a.getRcode(), a.toString());
+                ids.add(a.getHeader().getID());
+            }
+            assertEquals(20, ids.size(), "every query answered once");
+        }
+        assertTrue(learnedText().stream().noneMatch(a -> a.startsWith("127.7.")), learnedText().toString());
+        assertEquals(20, errors("policy_changed"));
     }
 
     @Test

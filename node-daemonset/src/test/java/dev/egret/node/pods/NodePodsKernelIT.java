@@ -107,17 +107,7 @@ class NodePodsKernelIT {
     void podsSelectedByLabelsArePolicedAndNamedByNamespaceAndPod() throws Exception {
         kube.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("deploy")
                 .withLabels(Map.of("team", "sre")).endMetadata().build()).create();
-        Files.createDirectories(tmp.resolve("policies"));
-        Files.writeString(tmp.resolve("policies/deployers.yaml"), """
-                apiVersion: egret.dev/v1
-                kind: EgressPolicy
-                metadata: {name: deployers}
-                spec:
-                  workloads: {podSelector: {matchLabels: {app: deployer}}, namespaceSelector: {matchLabels: {team: sre}}}
-                  egress:
-                    - {toCIDR: [127.0.0.1/32], toPorts: [{port: %d}]}
-                    - {toFQDNs: [{matchPattern: "*.allowed.test"}]}
-                """.formatted(server.port()));
+        writeDeployers(", namespaceSelector: {matchLabels: {team: sre}}");
         Pod runner = pod("runner-1", "deployer");
         Pod web = pod("web-1", "web");
         try (WorkloadCgroup runnerCg = podCgroup(runner); WorkloadCgroup webCg = podCgroup(web)) {
@@ -145,14 +135,54 @@ class NodePodsKernelIT {
         }
     }
 
+    /**
+     * The kubelet makes a pod's cgroup after the pod is scheduled: the agent, which heard of the pod first, polices
+     * the cgroup as it appears, not at the next periodic pass (an hour away here).
+     */
+    @Test
+    void aPodsCgroupIsPolicedAsTheKubeletMakesIt() throws Exception {
+        kube.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("deploy").endMetadata().build()).create();
+        writeDeployers("");
+        Files.createDirectories(env.mounts.v2Root().resolve(env.parent).resolve("kubepods.slice/kubepods-burstable.slice"));
+        Pod runner = pod("runner-1", "deployer");
+        startNode("1h");
+        Thread.sleep(300); // the pod is known, its cgroup not made yet
+        try (WorkloadCgroup runnerCg = podCgroup(runner)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!probe(runnerCg).equals(List.of("ok", "EPERM"))) {
+                assertTrue(System.nanoTime() < deadline, "the pod's cgroup policed as it appeared");
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /** Policy deployers: pods labelled app=deployer ({@code namespaces}: more of the selector) reach 127.0.0.1 and *.allowed.test. */
+    private void writeDeployers(String namespaces) throws IOException {
+        Files.createDirectories(tmp.resolve("policies"));
+        Files.writeString(tmp.resolve("policies/deployers.yaml"), """
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata: {name: deployers}
+                spec:
+                  workloads: {podSelector: {matchLabels: {app: deployer}}%s}
+                  egress:
+                    - {toCIDR: [127.0.0.1/32], toPorts: [{port: %d}]}
+                    - {toFQDNs: [{matchPattern: "*.allowed.test"}]}
+                """.formatted(namespaces, server.port()));
+    }
+
     private void startNode() throws Exception {
+        startNode("200ms");
+    }
+
+    private void startNode(String reconcileInterval) throws Exception {
         Path log = tmp.resolve("node.log");
         ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "-Dquarkus.http.port=" + port, "-Degret.node.name=node-a",
                 "-Degret.node.state-dir=" + tmp.resolve("state"), "-Degret.node.policy-dir=" + tmp.resolve("policies"),
                 "-Degret.node.pin-dir=" + env.pinDir.resolve("node"),
                 "-Degret.node.attach-cgroup=" + env.mounts.v2Root().resolve(env.parent),
-                "-Degret.node.reconcile-interval=200ms", "-Degret.node.dns-upstreams=" + dns.upstream(),
+                "-Degret.node.reconcile-interval=" + reconcileInterval, "-Degret.node.dns-upstreams=" + dns.upstream(),
                 "-Degret.node.dns-pod-addresses=" + podNet.nodeAddress().getHostAddress(),
                 "-Degret.node.pods=on", "-Degret.node.pods-cgroup-root=" + env.mounts.v2Root().resolve(env.parent),
                 "-Degret.node.pods-server-side-selector=false",

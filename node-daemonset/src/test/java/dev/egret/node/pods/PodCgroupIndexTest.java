@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,6 +37,9 @@ class PodCgroupIndexTest {
         assertEquals(Files.getAttribute(root.resolve(found.get("11111111-1111-1111-1111-111111111111").path()), "unix:ino"),
                 found.get("11111111-1111-1111-1111-111111111111").id());
         assertTrue(found.containsKey("33333333-3333-3333-3333-333333333333"));
+        assertEquals(Set.of(root, root.resolve("kubepods.slice"), root.resolve("kubepods.slice/kubepods-burstable.slice"),
+                root.resolve("kubepods.slice/kubepods-besteffort.slice")), new PodCgroupIndex(root, root).tiers(),
+                "where pod cgroups appear: watched, not the pods' own or other slices");
     }
 
     @Test
@@ -48,5 +52,7 @@ class PodCgroupIndexTest {
         assertEquals(3, found.size(), found.toString());
         assertEquals("kubepods/besteffort/pod33333333-3333-3333-3333-333333333333",
                 found.get("33333333-3333-3333-3333-333333333333").path());
+        assertEquals(Set.of(root, root.resolve("kubepods"), root.resolve("kubepods/burstable"), root.resolve("kubepods/besteffort")),
+                new PodCgroupIndex(root, root).tiers());
     }
 }
