@@ -56,6 +56,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * The node agent: adopts or installs the pinned datapath attached at the cgroup2 root, then keeps it equal to the
@@ -131,6 +132,8 @@ public class NodeAgent {
                     + "%d MiB: give the agent more memory or the map fewer entries (--map-sizes)",
                     datapath.learnedCapacity(), mirror >> 20, Runtime.getRuntime().maxMemory() >> 20);
         }
+        connectLog = new EventLogLimit(config.eventLogRate());
+        dnsLog = new EventLogLimit(config.eventLogRate());
         reconciler = new Reconciler(datapath);
         policies = new PolicyDirectory(config.policyDir());
         slots = new SlotTable(config.stateDir().resolve("slots.json"));
@@ -238,12 +241,34 @@ public class NodeAgent {
         return bound;
     }
 
+    /** Lines of denied connects (event thread) and denied DNS queries (the proxy's loop) in the log. */
+    private EventLogLimit connectLog;
+    private EventLogLimit dnsLog;
+
+    /** A denied event's line in the log, unless the limit says no (the audit journal has it either way). */
+    private static void logEvent(EventLogLimit limit, Supplier<String> line) {
+        if (!EVENTS.isInfoEnabled()) {
+            return;
+        }
+        synchronized (limit) {
+            if (!limit.admit(System.nanoTime())) {
+                return;
+            }
+            long left = limit.takeSuppressed();
+            if (left > 0) {
+                EVENTS.infof("{\"type\":\"suppressed\",\"lines\":%d,\"reason\":\"more than %s denied events a second: "
+                        + "the audit journal has them all\"}", left, limit);
+            }
+        }
+        EVENTS.info(line.get());
+    }
+
     private void onDnsEvent(DnsQueryEvent e) {
         if (!e.learned().isEmpty()) {
             learnedNames.learned(e.cgroupId(), e.learned(), e.name());
         }
         if (e.verdict() != Verdict.ALLOW) {
-            EVENTS.info(EventJson.line(e));
+            logEvent(dnsLog, () -> EventJson.line(e));
         }
         audit.publish(AuditEvents.dns(config.name(), e, e.policy(), e.protocol()));
     }
@@ -446,7 +471,7 @@ public class NodeAgent {
         String reason = decision != null ? decision.reason() : e.reason().text();
         Instant time = wallTime(e);
         if (e.verdict() != Verdict.ALLOW) {
-            EVENTS.info(EventJson.line(e, time, workload, rule, reason));
+            logEvent(connectLog, () -> EventJson.line(e, time, workload, rule, reason));
         }
         String name = e.address() == null ? null : learnedNames.nameOf(e.cgroupId(), e.address()).orElse(null);
         audit.publish(AuditEvents.connect(config.name(), e, time, workload, policy == null ? null : policy.name(),

@@ -65,6 +65,10 @@ public class NodeConfig {
     @ConfigProperty(name = "egret.node.dns-grace", defaultValue = "5s")
     Duration dnsGrace;
 
+    /** Denied-event lines a second the agent's log takes at most (connects and DNS queries each); 0: no limit. */
+    @ConfigProperty(name = "egret.node.event-log-rate", defaultValue = "100")
+    long eventLogRate;
+
     @ConfigProperty(name = "egret.node.reconcile-interval", defaultValue = "1s")
     Duration reconcileInterval;
 
@@ -181,19 +185,30 @@ public class NodeConfig {
         return learnedSweepInterval;
     }
 
-    public String name() {
-        return name.filter(n -> !n.isBlank()).orElseGet(() -> {
-            String env = System.getenv("NODE_NAME");
-            if (env != null && !env.isBlank()) {
-                return env;
-            }
-            try {
-                return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-            } catch (IOException e) {
-                return "node";
-            }
-        });
+    public long eventLogRate() {
+        return eventLogRate;
     }
+
+    /** This node's name: as configured, else $NODE_NAME, else the host name (found once). */
+    public String name() {
+        String n = resolvedName;
+        if (n == null) {
+            resolvedName = n = name.filter(v -> !v.isBlank()).orElseGet(() -> {
+                String env = System.getenv("NODE_NAME");
+                if (env != null && !env.isBlank()) {
+                    return env;
+                }
+                try {
+                    return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+                } catch (IOException e) {
+                    return "node";
+                }
+            });
+        }
+        return n;
+    }
+
+    private volatile String resolvedName;
 
     public Optional<URI> controllerUrl() {
         return controllerUrl;

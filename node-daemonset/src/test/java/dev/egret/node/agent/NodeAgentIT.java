@@ -329,6 +329,37 @@ class NodeAgentIT {
     }
 
     /**
+     * A workload retrying a denied connect in a tight loop: every attempt is counted and audited, but the agent's log
+     * takes only its rate of lines, then says how many it left out.
+     */
+    @Test
+    void aFloodOfDeniedConnectsIsAllCountedButLoggedAtTheLogRate() throws Exception {
+        writePolicy("127.0.0.1");
+        startNode("-Degret.node.event-log-rate=5");
+        WorkloadCgroup deploy = env.workload("deploy-1", CgroupLimits.NONE);
+        cgroups.add(deploy);
+        awaitTrue(() -> probe(deploy).equals(List.of("ok", "EPERM")), "deploy-1 policed");
+        String denied = "(echo > /dev/tcp/127.0.0.2/" + server.port() + ") 2>/dev/null";
+        InCgroup.run(deploy, List.of("bash", "-c", "for i in $(seq 300); do " + denied + "; done"));
+        awaitTrue(() -> deniedCount() >= 301, "every denied connect counted");
+        long logged = Files.readAllLines(lastLog).stream().filter(l -> l.contains("\"type\":\"connect\"")).count();
+        assertTrue(logged >= 5 && logged < 100, "a burst of 5 and 5 a second, not 301 lines: " + logged);
+
+        Thread.sleep(1500);
+        InCgroup.run(deploy, List.of("bash", "-c", denied));
+        awaitTrue(() -> Files.readAllLines(lastLog).stream().anyMatch(l -> l.contains("\"type\":\"suppressed\"")),
+                "the lines left out are counted in the log");
+        String summary = Files.readAllLines(lastLog).stream().filter(l -> l.contains("\"type\":\"suppressed\"")).findFirst().orElseThrow();
+        long left = Long.parseLong(summary.replaceAll(".*\"lines\":(\\d+).*", "$1"));
+        assertEquals(301 - logged, left, summary);
+    }
+
+    private double deniedCount() throws Exception {
+        return get("/q/metrics").body().lines().filter(l -> l.startsWith("egret_connections_total") && l.contains("verdict=\"deny\"")
+                && l.contains("/deploy-1\"")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /**
      * Cgroups made after the agent started are policed as they appear, not at the next periodic pass (here an hour
      * away): the agent watches the directories where a policy's cgroups can appear, down to new intermediate ones, and
      * its policy directory.
