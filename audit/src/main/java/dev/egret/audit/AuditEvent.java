@@ -66,6 +66,15 @@ public record AuditEvent(String id, Instant time, Instant firstSeen, long count,
                 cgroupId, pid, command, kind, name, queryType, address, port, protocol, verdict, rule, reason);
     }
 
+    /**
+     * The repeats of an event already reported: {@code times} more occurrences, the first at {@code from}, the last at
+     * {@code to} (a denied connect retried in a loop is reported once at once, its repeats as one such event).
+     */
+    public AuditEvent repeats(long times, Instant from, Instant to) {
+        return new AuditEvent(id, to, from, times, node, workload, policy, cgroupId, pid, command, kind, name, queryType,
+                address, port, protocol, verdict, rule, reason);
+    }
+
     /** What the workload reached for: the name when known, else the address. */
     public String destination() {
         return name != null ? name : address;

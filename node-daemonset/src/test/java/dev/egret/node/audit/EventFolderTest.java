@@ -20,7 +20,7 @@ class EventFolderTest {
     }
 
     @Test
-    void allowedRepeatsFoldIntoOneEventPerWindowDeniedNever() {
+    void allowedRepeatsFoldIntoOneEventPerWindowAndADeniedEventGoesOutAtOnce() {
         EventFolder f = new EventFolder(Duration.ofSeconds(10), 100);
         assertEquals(List.of(), f.offer(at(0, Verdict.ALLOW, 443), T0));
         assertEquals(List.of(), f.offer(at(1, Verdict.ALLOW, 443), T0.plusSeconds(1)));
@@ -34,6 +34,29 @@ class EventFolderTest {
         assertEquals(T0, due.get(0).firstSeen());
         assertEquals(T0.plusSeconds(1), due.get(0).time());
         assertEquals(List.of(80), f.due(T0.plusSeconds(12)).stream().map(AuditEvent::port).toList());
+    }
+
+    @Test
+    void deniedRepeatsAreStoredAsOneEventCountingThemWhenTheirShortWindowCloses() {
+        EventFolder f = new EventFolder(Duration.ofSeconds(10), 100);
+        Instant t = T0;
+        assertEquals(1, f.offer(at(0, Verdict.DENY, 443), t).size(), "the first denial at once");
+        for (int i = 1; i <= 50_000; i++) { // a workload retrying in a loop
+            AuditEvent again = new AuditEvent("x", T0.plusNanos(i * 10_000L), null, 1, "n1", "egret/w", "p", 7, 100, "curl",
+                    AuditEvent.Kind.CONNECT, null, null, "10.0.0.1", 443, "tcp", Verdict.DENY, "default-deny", "r");
+            assertEquals(List.of(), f.offer(again, T0.plusNanos(i * 10_000L)));
+        }
+        assertEquals(1, f.offer(at(0, Verdict.AUDIT_DENY, 443), t).size(), "another verdict is another event");
+        assertEquals(1, f.offer(at(0, Verdict.DENY, 80), t).size(), "another port too");
+        List<AuditEvent> due = f.due(T0.plusSeconds(1));
+        assertEquals(1, due.size(), "only the key with repeats has more to say: " + due);
+        AuditEvent repeats = due.getFirst();
+        assertEquals(50_000, repeats.count(), "every attempt counted: 1 + 50000 in all");
+        assertEquals(Verdict.DENY, repeats.verdict());
+        assertEquals(T0.plusNanos(10_000L), repeats.firstSeen());
+        assertEquals(T0.plusNanos(50_000 * 10_000L), repeats.time());
+        assertEquals(1, f.offer(at(2, Verdict.DENY, 443), T0.plusSeconds(2)).size(), "a new window reports at once again");
+        assertEquals(List.of(), f.drain(), "nothing repeated since");
     }
 
     @Test
