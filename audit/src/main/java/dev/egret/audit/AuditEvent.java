@@ -7,8 +7,10 @@ import java.util.Objects;
 
 /**
  * One entry of the audit stream, the contract between node agents and the controller (JSON on the wire and in the
- * journals, see {@link AuditEventCodec}). A node may fold identical allowed events of one window into one entry:
- * {@code count} of them, the first at {@code firstSeen}, the last at {@code time}.
+ * journals, see {@link AuditEventCodec}). A node may fold identical events of one window into one entry: {@code count}
+ * of them, the first at {@code firstSeen}, the last at {@code time}. An allowed entry counts its first occurrence and
+ * its repeats; a denied decision is stored at once (count 1) and its repeats, if any, as a further entry whose
+ * {@code count}, {@code firstSeen} and {@code time} are those of the repeats alone.
  *
  * @param id        unique per node and stable across redelivery ({@code <node>-<sequence>}), so receivers drop duplicates
  * @param time      when it happened (the last occurrence when {@code count > 1})

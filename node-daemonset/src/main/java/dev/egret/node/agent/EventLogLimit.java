@@ -4,8 +4,8 @@ package dev.egret.node.agent;
  * How many denied-event lines the agent's log may take: a token bucket of {@code perSecond} lines a second, bursts of
  * up to one second's worth. A flood of denied connects (a workload retrying in a tight loop: hundreds of thousands a
  * second) would otherwise spend the agent's event thread on formatting log lines and swamp the node's log; the audit
- * journal keeps every event whatever the log shows. What was left out is counted, for one summary line when lines
- * flow again. Pure: time is an argument. Not thread-safe (the event thread and the DNS proxy's loop each keep one).
+ * journal keeps every event whatever the log shows. What was left out is counted, for a summary line the agent logs
+ * once a second. Pure: time is an argument. Not thread-safe (the agent locks it).
  */
 final class EventLogLimit {
     private final long perSecond;
@@ -46,7 +46,7 @@ final class EventLogLimit {
         return Long.toString(perSecond);
     }
 
-    /** The lines left out since the last call (0 when none): for a summary line, logged when one is admitted. */
+    /** The lines left out since the last call (0 when none): for a summary line. */
     long takeSuppressed() {
         long n = suppressed;
         suppressed = 0;

@@ -156,6 +156,7 @@ public class NodeAgent {
                     e.getMessage());
         }
         planner.scheduleWithFixedDelay(this::reconcileSafely, 0, config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
+        planner.scheduleWithFixedDelay(this::logSuppressed, 1, 1, TimeUnit.SECONDS);
         eventThread = Thread.ofPlatform().name("egret-events").daemon().start(this::pumpEvents);
         startDns();
     }
@@ -254,13 +255,28 @@ public class NodeAgent {
             if (!limit.admit(System.nanoTime())) {
                 return;
             }
-            long left = limit.takeSuppressed();
-            if (left > 0) {
-                EVENTS.infof("{\"type\":\"suppressed\",\"lines\":%d,\"reason\":\"more than %s denied events a second: "
-                        + "the audit journal has them all\"}", left, limit);
-            }
         }
         EVENTS.info(line.get());
+    }
+
+    /** Once a second (and at shutdown): how many denied-event lines each limit left out since the last time. */
+    private void logSuppressed() {
+        logSuppressed("connect", connectLog);
+        logSuppressed("dns", dnsLog);
+    }
+
+    private static void logSuppressed(String of, EventLogLimit limit) {
+        if (limit == null) {
+            return;
+        }
+        long left;
+        synchronized (limit) {
+            left = limit.takeSuppressed();
+        }
+        if (left > 0) {
+            EVENTS.infof("{\"type\":\"suppressed\",\"of\":\"%s\",\"lines\":%d,\"reason\":\"more than %s denied events "
+                    + "a second: the audit journal has them all\"}", of, left, limit);
+        }
     }
 
     private void onDnsEvent(DnsQueryEvent e) {
@@ -299,6 +315,7 @@ public class NodeAgent {
         if (watch != null) {
             watch.close();
         }
+        logSuppressed();
         if (eventThread != null) {
             try {
                 eventThread.join(2000);

@@ -64,6 +64,12 @@ public final class AuditPipeline implements AutoCloseable {
 
     /** Folds an event; what is ready goes to the channel. */
     public void offer(AuditEvent e) {
+        synchronized (flight) {
+            if (closed) { // the folder was drained for the last time: a repeat folded now would never be stored
+                lost.accept((int) Math.min(Integer.MAX_VALUE, e.count()));
+                return;
+            }
+        }
         List<AuditEvent> ready;
         synchronized (folder) {
             ready = folder.offer(e, clock.instant());

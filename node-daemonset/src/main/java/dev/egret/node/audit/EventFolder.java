@@ -13,16 +13,23 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Folds repeated events (same workload, kind, destination, port, protocol, rule and verdict) of one window into one
- * event with a count, so a busy workload's traffic costs one journal line per destination and window. An allowed
- * event is held until its window closes, then stored with its repeats. A denied or audit-denied event is stored at
- * once, and its repeats within a shorter window are stored as one more event when that window closes (their count,
- * first and last time): a workload retrying a denied connect in a tight loop is reported at once and counted in full
- * without one entry per attempt. Pure; time is an argument. Not thread-safe.
+ * Folds repeated events of one window into one event with a count, so a busy workload's traffic costs one journal line
+ * per destination and window. An allowed event (same workload, kind, destination, port, protocol and rule) is held
+ * until its window closes, then stored with its repeats. A denied or audit-denied event is stored at once, and its
+ * repeats within a shorter window (same as above and the same cgroup, command and query type) are stored as one more
+ * event when that window closes, with their count and their first and last time: a workload retrying a denied connect
+ * in a tight loop is reported at once and counted in full without one entry per attempt. Denied keys have their own
+ * bound: when it is reached (a port scan), denied events go through unfolded and allowed folds are left alone. Pure;
+ * time is an argument. Not thread-safe.
  */
 public final class EventFolder {
     private record Key(String workload, AuditEvent.Kind kind, String name, String address, int port, String protocol,
-                       String rule, Verdict verdict) {
+                       String rule, Verdict verdict, long cgroupId, String command, String queryType) {
+        static Key of(AuditEvent e) {
+            boolean denied = e.verdict() != Verdict.ALLOW;
+            return new Key(e.workload(), e.kind(), e.name(), e.address(), e.port(), e.protocol(), Objects.toString(e.rule()),
+                    e.verdict(), denied ? e.cgroupId() : 0, denied ? e.command() : null, denied ? e.queryType() : null);
+        }
     }
 
     /** A window's first event and its repeats so far: updated in place (a busy key allocates nothing per repeat). */
@@ -32,12 +39,11 @@ public final class EventFolder {
         /** The first event went out when the window opened (denied): the window reports only its repeats. */
         final boolean reported;
         long more;
-        /** The latest repeat's time, as seconds and nanos (no Instant kept: it would be a young object in an old one). */
+        /** The latest and the earliest occurrence folded in, as seconds and nanos (no Instant kept in an old object). */
         long lastSeconds;
         int lastNanos;
-        /** The first repeat's time (reported windows only). */
-        long firstRepeatSeconds;
-        int firstRepeatNanos;
+        long earliestSeconds;
+        int earliestNanos;
 
         Open(AuditEvent first, Instant opened, boolean reported) {
             this.first = first;
@@ -45,18 +51,26 @@ public final class EventFolder {
             this.reported = reported;
             this.lastSeconds = first.time().getEpochSecond();
             this.lastNanos = first.time().getNano();
+            this.earliestSeconds = first.firstSeen().getEpochSecond();
+            this.earliestNanos = first.firstSeen().getNano();
         }
 
         void repeat(long count, Instant at) {
             long s = at.getEpochSecond();
-            if (more == 0) {
-                firstRepeatSeconds = s;
-                firstRepeatNanos = at.getNano();
+            if (more == 0 && reported) { // the repeats' own span starts with the first of them
+                earliestSeconds = s;
+                earliestNanos = at.getNano();
+                lastSeconds = s;
+                lastNanos = at.getNano();
             }
             more += count;
             if (s > lastSeconds || s == lastSeconds && at.getNano() > lastNanos) {
                 lastSeconds = s;
                 lastNanos = at.getNano();
+            }
+            if (s < earliestSeconds || s == earliestSeconds && at.getNano() < earliestNanos) {
+                earliestSeconds = s;
+                earliestNanos = at.getNano();
             }
         }
 
@@ -64,7 +78,7 @@ public final class EventFolder {
         AuditEvent event() {
             Instant last = Instant.ofEpochSecond(lastSeconds, lastNanos);
             if (reported) {
-                return more == 0 ? null : first.repeats(more, Instant.ofEpochSecond(firstRepeatSeconds, firstRepeatNanos), last);
+                return more == 0 ? null : first.repeats(more, Instant.ofEpochSecond(earliestSeconds, earliestNanos), last);
             }
             return more == 0 ? first : first.plus(more, last);
         }
@@ -74,12 +88,14 @@ public final class EventFolder {
     private final Duration deniedWindow;
     private final int maxOpen;
     private final Map<Key, Open> open = new LinkedHashMap<>();
+    private final Map<Key, Open> openDenied = new LinkedHashMap<>();
 
     /** Denied repeats are folded for at most one second (or {@code window} when shorter). */
     public EventFolder(Duration window, int maxOpen) {
         this(window, window.compareTo(Duration.ofSeconds(1)) < 0 ? window : Duration.ofSeconds(1), maxOpen);
     }
 
+    /** @param maxOpen keys folded at once, allowed and denied each */
     public EventFolder(Duration window, Duration deniedWindow, int maxOpen) {
         if (window.isNegative() || window.isZero() || deniedWindow.isNegative() || deniedWindow.isZero() || maxOpen < 1) {
             throw new IllegalArgumentException("a fold window must be positive and hold at least one key");
@@ -91,31 +107,37 @@ public final class EventFolder {
 
     /** Takes an event; returns what is ready to store now (a denied event at once, unless it is a repeat). */
     public List<AuditEvent> offer(AuditEvent e, Instant now) {
-        Key k = new Key(e.workload(), e.kind(), e.name(), e.address(), e.port(), e.protocol(), Objects.toString(e.rule()),
-                e.verdict());
-        Open o = open.get(k);
+        boolean denied = e.verdict() != Verdict.ALLOW;
+        Map<Key, Open> folds = denied ? openDenied : open;
+        Key k = Key.of(e);
+        Open o = folds.get(k);
         if (o != null) {
             o.repeat(e.count(), e.time());
             return List.of();
         }
-        List<AuditEvent> out = new ArrayList<>();
-        if (open.size() >= maxOpen) {
-            out.addAll(drain());
-        }
-        boolean denied = e.verdict() != Verdict.ALLOW;
-        open.put(k, new Open(e, now, denied));
         if (denied) {
-            out.add(e);
+            if (folds.size() < maxOpen) { // else it goes through unfolded: allowed folds are not flushed for it
+                folds.put(k, new Open(e, now, true));
+            }
+            return List.of(e);
         }
+        List<AuditEvent> out = folds.size() >= maxOpen ? closeAll(folds) : new ArrayList<>();
+        folds.put(k, new Open(e, now, false));
         return out;
     }
 
-    /** The folded events whose window has closed by {@code now}, oldest first. */
+    /** The folded events whose window has closed by {@code now}, oldest first (denied repeats first). */
     public List<AuditEvent> due(Instant now) {
         List<AuditEvent> out = new ArrayList<>();
-        for (Iterator<Open> it = open.values().iterator(); it.hasNext(); ) {
+        closeDue(openDenied, now.minus(deniedWindow), out);
+        closeDue(open, now.minus(window), out);
+        return out;
+    }
+
+    private static void closeDue(Map<Key, Open> folds, Instant openedBy, List<AuditEvent> out) {
+        for (Iterator<Open> it = folds.values().iterator(); it.hasNext(); ) {
             Open o = it.next();
-            if (!o.opened.plus(o.reported ? deniedWindow : window).isAfter(now)) {
+            if (!o.opened.isAfter(openedBy)) {
                 AuditEvent e = o.event();
                 if (e != null) {
                     out.add(e);
@@ -123,19 +145,24 @@ public final class EventFolder {
                 it.remove();
             }
         }
+    }
+
+    /** Everything still open (on shutdown). */
+    public List<AuditEvent> drain() {
+        List<AuditEvent> out = closeAll(openDenied);
+        out.addAll(closeAll(open));
         return out;
     }
 
-    /** Everything still open (on shutdown, or when the folder is full). */
-    public List<AuditEvent> drain() {
+    private static List<AuditEvent> closeAll(Map<Key, Open> folds) {
         List<AuditEvent> out = new ArrayList<>();
-        for (Open o : open.values()) {
+        for (Open o : folds.values()) {
             AuditEvent e = o.event();
             if (e != null) {
                 out.add(e);
             }
         }
-        open.clear();
+        folds.clear();
         return out;
     }
 }

@@ -32,6 +32,20 @@ class AuditPipelineTest {
     }
 
     @Test
+    void whatArrivesAfterCloseIsCountedLostNotFoldedAway() {
+        List<AuditBatch> channel = new ArrayList<>();
+        AuditJournal journal = new AuditJournal(dir, "n1", 1 << 20, 1 << 16);
+        AuditPipeline p = new AuditPipeline(journal, new EventFolder(Duration.ofMinutes(1), 100), null, CLOCK,
+                channel::add, lost::addAndGet, 1000);
+        p.offer(AuditJournalTest.event(22));
+        channel.forEach(p::store);
+        p.close();
+        p.offer(AuditJournalTest.event(22)); // a repeat of a denied event: would only be folded
+        p.offer(allowed());
+        assertEquals(2, lost.get());
+    }
+
+    @Test
     void deniedEventsGoOutAtOnceAndAllowedRepeatsAreFoldedBeforeTheChannel() {
         List<AuditBatch> channel = new ArrayList<>();
         AuditJournal journal = new AuditJournal(dir, "n1", 1 << 20, 1 << 16);

@@ -60,6 +60,42 @@ class EventFolderTest {
     }
 
     @Test
+    void aPortScanOfDeniedKeysLeavesAllowedFoldsAloneAndGoesThroughUnfoldedOnceItsBoundIsReached() {
+        EventFolder f = new EventFolder(Duration.ofSeconds(10), 100);
+        assertEquals(List.of(), f.offer(at(0, Verdict.ALLOW, 443), T0));
+        for (int port = 1; port <= 1000; port++) {
+            assertEquals(1, f.offer(at(0, Verdict.DENY, port), T0).size(), "each new destination at once");
+        }
+        assertEquals(List.of(), f.offer(at(1, Verdict.ALLOW, 443), T0.plusSeconds(1)), "the allowed fold still open");
+        assertEquals(1, f.offer(at(1, Verdict.DENY, 5000), T0.plusSeconds(1)).size(), "past the bound: through, unfolded");
+        assertEquals(1, f.offer(at(1, Verdict.DENY, 5000), T0.plusSeconds(1)).size(), "and again");
+        assertEquals(List.of(), f.offer(at(1, Verdict.DENY, 7), T0.plusSeconds(1)), "a folded key still folds");
+        List<AuditEvent> due = f.due(T0.plusSeconds(10));
+        assertEquals(2, due.size(), due.toString());
+        assertEquals(1, due.get(0).count(), "port 7's repeat");
+        assertEquals(7, due.get(0).port());
+        assertEquals(2, due.get(1).count(), "the allowed fold, whole");
+    }
+
+    @Test
+    void deniedRepeatsOfAnotherCommandOrQueryTypeAreTheirOwnAndTheirSpanIsTheirs() {
+        EventFolder f = new EventFolder(Duration.ofSeconds(10), 100);
+        AuditEvent curl = at(0, Verdict.DENY, 443);
+        AuditEvent wget = new AuditEvent("x", T0, null, 1, "n1", "egret/w", "p", 7, 101, "wget", AuditEvent.Kind.CONNECT,
+                null, null, "10.0.0.1", 443, "tcp", Verdict.DENY, "default-deny", "r");
+        assertEquals(1, f.offer(curl, T0).size());
+        assertEquals(1, f.offer(wget, T0).size(), "another command: its own event");
+        f.offer(at(3, Verdict.DENY, 443), T0.plusSeconds(3));
+        f.offer(at(2, Verdict.DENY, 443), T0.plusSeconds(3)); // arrives late
+        List<AuditEvent> due = f.due(T0.plusSeconds(1));
+        assertEquals(1, due.size());
+        assertEquals(2, due.getFirst().count());
+        assertEquals("curl", due.getFirst().command());
+        assertEquals(T0.plusSeconds(2), due.getFirst().firstSeen(), "the earliest repeat");
+        assertEquals(T0.plusSeconds(3), due.getFirst().time(), "the latest");
+    }
+
+    @Test
     void aFullFolderFlushesRatherThanGrows() {
         EventFolder f = new EventFolder(Duration.ofSeconds(10), 2);
         f.offer(at(0, Verdict.ALLOW, 1), T0);
