@@ -207,7 +207,7 @@ public class NodeAgent {
 
         @Override
         public boolean stillPolices(long cgroupId, Bound decided) {
-            return !moving.contains(cgroupId) && WorkloadPolicies.super.stillPolices(cgroupId, decided);
+            return (moving.isEmpty() || !moving.contains(cgroupId)) && WorkloadPolicies.super.stillPolices(cgroupId, decided);
         }
     };
 

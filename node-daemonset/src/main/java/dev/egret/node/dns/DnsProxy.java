@@ -30,7 +30,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -374,24 +373,18 @@ public final class DnsProxy implements AutoCloseable {
                 owner.put(ip, h);
             }
         }
-        Set<Held> moved = Collections.newSetFromMap(new IdentityHashMap<>());
+        Map<Held, Boolean> still = new IdentityHashMap<>(); // asked once per answer, not per address
         int written;
         try {
-            written = datapath.learnAll(fresh, now, config.grace().toNanos(), ip -> {
-                Held h = owner.get(ip);
-                if (stillDecided(h.asked())) {
-                    return true;
-                }
-                moved.add(h);
-                return false;
-            });
+            written = datapath.learnAll(fresh, now, config.grace().toNanos(),
+                    ip -> still.computeIfAbsent(owner.get(ip), h -> stillDecided(h.asked())));
         } catch (RuntimeException e) { // a full map, say: each answer on its own (what went in is covered now)
             batch.forEach(this::learnOne);
             return;
         }
         long done = written == 0 ? 0 : System.nanoTime();
         for (Held h : batch) {
-            if (moved.contains(h)) {
+            if (Boolean.FALSE.equals(still.get(h))) {
                 h.reply().accept(policyMoved(h.asked(), h.d(), h.q(), h.start()));
             } else {
                 answer(h, written == 0 ? 0 : (done - h.start()) / 1e9);
@@ -529,15 +522,14 @@ public final class DnsProxy implements AutoCloseable {
         for (AnswerAddresses.Learned l : addrs) {
             fresh.add(fresh(asked, l, ports, now));
         }
-        boolean[] moved = {false};
+        Boolean[] still = {null}; // asked once, for the first address: the others are the same workload's
         int written = datapath.learnAll(fresh, now, config.grace().toNanos(), ip -> {
-            if (moved[0] || !stillDecided(asked)) {
-                moved[0] = true;
-                return false;
+            if (still[0] == null) {
+                still[0] = stillDecided(asked);
             }
-            return true;
+            return still[0];
         });
-        if (moved[0]) {
+        if (Boolean.FALSE.equals(still[0])) {
             throw new PolicyMoved();
         }
         return written;

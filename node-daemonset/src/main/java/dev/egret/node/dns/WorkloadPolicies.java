@@ -21,6 +21,8 @@ public interface WorkloadPolicies {
      * An agent whose policies change also answers false while a workload's move is being applied.
      */
     default boolean stillPolices(long cgroupId, Bound decided) {
-        return forCgroup(cgroupId).map(b -> b.policy().name().equals(decided.policy().name())).orElse(false);
+        Optional<Bound> now = forCgroup(cgroupId);
+        return now.isPresent() && (now.get().policy() == decided.policy()
+                || now.get().policy().name().equals(decided.policy().name()));
     }
 }
