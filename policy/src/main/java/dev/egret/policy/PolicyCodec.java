@@ -3,12 +3,15 @@ package dev.egret.policy;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 
 import java.util.List;
 import java.util.Map;
@@ -17,12 +20,14 @@ import java.util.Map;
 public final class PolicyCodec {
     private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build()).build())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
-            .build()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            .build()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private PolicyCodec() {
     }
@@ -45,19 +50,45 @@ public final class PolicyCodec {
             throw new PolicyValidationException(List.of(new Violation("body", "empty document")));
         }
         try {
+            if (mapper == YAML) {
+                rejectAliases(text);
+            }
             JsonNode n = mapper.readTree(text);
             if (n == null || n.isMissingNode()) {
                 throw new PolicyValidationException(List.of(new Violation("body", "empty document")));
             }
             return n;
+        } catch (PolicyValidationException e) {
+            throw e;
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr();
-            throw new PolicyValidationException(List.of(new Violation("body",
-                    "malformed " + format + where + ": " + e.getOriginalMessage())));
-        } catch (RuntimeException e) {
+            String what = e.getOriginalMessage();
+            if (what != null && what.startsWith("Trailing token")) {
+                what = "more than one document, or data after the document";
+            }
+            throw new PolicyValidationException(List.of(new Violation("body", "malformed " + format + where + ": " + what)));
+        } catch (java.io.IOException | RuntimeException e) {
             // SnakeYAML and Jackson can fail on hostile input with unchecked exceptions
             throw new PolicyValidationException(List.of(new Violation("body", "malformed " + format + ": " + e.getMessage())));
+        }
+    }
+
+    /**
+     * Jackson reads a YAML alias ({@code *name}) as the literal string {@code name}, not as the node it refers to: a
+     * policy written with anchors would silently mean something else, so aliases are refused. A body of more than one
+     * document, or with anything after its document, is refused too ({@code FAIL_ON_TRAILING_TOKENS}).
+     */
+    private static void rejectAliases(String text) throws java.io.IOException {
+        try (JsonParser p = YAML.createParser(text)) {
+            YAMLParser y = (YAMLParser) p;
+            for (JsonToken t = y.nextToken(); t != null; t = y.nextToken()) {
+                if (y.isCurrentAlias()) {
+                    throw new PolicyValidationException(List.of(new Violation("body", "YAML alias '*" + y.getText()
+                            + "' at line " + y.currentLocation().getLineNr()
+                            + " is not supported: write the value out (anchors and aliases would be read as plain strings)")));
+                }
+            }
         }
     }
 

@@ -196,4 +196,34 @@ class PolicyCodecTest {
         }
         return out.toString();
     }
+
+    @Test
+    void aYamlAliasIsRefusedNotReadAsItsName() {
+        String yaml = """
+                apiVersion: egret.dev/v1
+                kind: EgressPolicy
+                metadata: {name: anchors}
+                spec:
+                  workloads: {cgroupPaths: ["ci/*"]}
+                  protects: [&gh github.com]
+                  deny: [{toFQDNs: [{matchName: *gh}]}]
+                """;
+        PolicyValidationException e = assertThrows(PolicyValidationException.class, () -> PolicyCodec.parseYaml(yaml));
+        assertEquals("body", e.violations().getFirst().field());
+        assertTrue(e.violations().getFirst().message().contains("alias '*gh'"), e.getMessage());
+    }
+
+    @Test
+    void aBodyOfMoreThanOneDocumentIsRefused() {
+        String yaml = FULL + "---\n" + FULL.replace("deploy-web", "second");
+        PolicyValidationException e = assertThrows(PolicyValidationException.class, () -> PolicyCodec.parseYaml(yaml));
+        assertEquals("body", e.violations().getFirst().field());
+        assertTrue(e.violations().getFirst().message().contains("more than one document"), e.getMessage());
+        String json = PolicyCodec.toJson(PolicyCodec.parseYaml(FULL));
+        PolicyValidationException j = assertThrows(PolicyValidationException.class,
+                () -> PolicyCodec.parseJson(json + " {\"spec\": {}} garbage"));
+        assertTrue(j.violations().getFirst().message().contains("more than one document"), j.getMessage());
+        assertEquals("deploy-web", PolicyCodec.parseJson(json + "\n  ").name()); // trailing blanks are fine
+        assertEquals("deploy-web", PolicyCodec.parseYaml("---\n" + FULL).name()); // so is a leading marker
+    }
 }

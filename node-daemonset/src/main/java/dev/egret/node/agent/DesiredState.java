@@ -4,6 +4,7 @@ import dev.egret.node.datapath.CompiledPolicy;
 import dev.egret.node.datapath.PolicyCompiler;
 import dev.egret.node.datapath.WorkloadEntry;
 import dev.egret.policy.EgressPolicy;
+import dev.egret.policy.PolicySpec;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,9 +23,12 @@ import java.util.function.BiFunction;
  * @param bindings  which cgroup id is policed by which slot
  * @param workloads cgroup id to workload name (its path relative to the cgroup2 root), for events and metrics
  * @param problems  policies that could not be compiled or cgroups selected twice, with the reason
+ * @param effective the policies as they apply, by name: a policy that cannot be compiled applies as
+ *                  {@link #allowingNothing} (its workloads stay bound, fail-closed, never unpoliced)
  */
 public record DesiredState(Map<Integer, CompiledPolicy> policies, Map<Long, WorkloadEntry> bindings,
-                           Map<Long, String> workloads, Map<Integer, String> slotNames, List<String> problems) {
+                           Map<Long, String> workloads, Map<Integer, String> slotNames, List<String> problems,
+                           Map<String, EgressPolicy> effective) {
 
     /** The name of the policy that polices a cgroup in this state, or null when it is not bound. */
     public String policyOf(long cgroupId) {
@@ -78,17 +82,23 @@ public record DesiredState(Map<Integer, CompiledPolicy> policies, Map<Long, Work
         Map<Long, String> names = new LinkedHashMap<>();
         Map<Integer, String> slotNames = new TreeMap<>();
         List<String> problems = new ArrayList<>();
+        Map<String, EgressPolicy> effective = new LinkedHashMap<>();
         for (EgressPolicy p : policies.values()) {
             int slot = slots.get(p.name());
             CompiledPolicy c;
+            EgressPolicy applied = p;
             try {
                 c = compiler.apply(p, slot);
-                compiled.put(slot, c);
-                slotNames.put(slot, p.name());
             } catch (IllegalArgumentException e) {
-                problems.add("policy " + p.name() + " cannot be compiled: " + e.getMessage());
-                continue;
+                applied = allowingNothing(p);
+                c = compiler.apply(applied, slot);
+                problems.add("policy " + p.name() + " cannot be compiled (" + e.getMessage() + "): its workloads "
+                        + (p.spec().mode() == dev.egret.policy.Mode.AUDIT ? "have every connection audited as denied"
+                        : "may reach nothing") + " until it is fixed");
             }
+            compiled.put(slot, c);
+            slotNames.put(slot, p.name());
+            effective.put(p.name(), applied);
             for (Map.Entry<String, Long> cg : cgroupsByPolicy.getOrDefault(p.name(), Map.of()).entrySet()) {
                 if (bindings.containsKey(cg.getValue())) {
                     problems.add("cgroup " + cg.getKey() + " is selected by more than one policy; "
@@ -99,6 +109,16 @@ public record DesiredState(Map<Integer, CompiledPolicy> policies, Map<Long, Work
                 names.put(cg.getValue(), cg.getKey());
             }
         }
-        return new DesiredState(compiled, bindings, names, slotNames, problems);
+        return new DesiredState(compiled, bindings, names, slotNames, problems, effective);
+    }
+
+    /**
+     * The policy as it applies when its rules cannot be compiled: same name, mode, workloads, limits and protected
+     * services, no allow or deny rule. Enforced it denies everything; in audit mode it reports everything as denied.
+     */
+    static EgressPolicy allowingNothing(EgressPolicy p) {
+        PolicySpec s = p.spec();
+        return new EgressPolicy(p.apiVersion(), p.kind(), p.metadata(), new PolicySpec(s.mode(), s.workloads(), List.of(),
+                List.of(), s.protects(), false, s.limits(), s.dns()));
     }
 }

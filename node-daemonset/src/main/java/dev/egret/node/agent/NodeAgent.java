@@ -459,7 +459,7 @@ public class NodeAgent {
         }
         datapath.learnedExclusive(() -> { // the proxy's view changes in one step with respect to its learns
             lastDesired = desired;
-            lastPolicies = byName;
+            lastPolicies = desired.effective();
             moving.clear();
             return null;
         });

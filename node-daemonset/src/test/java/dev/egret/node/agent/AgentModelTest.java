@@ -81,6 +81,30 @@ class AgentModelTest {
     }
 
     @Test
+    void aPolicyThatCannotBeCompiledKeepsItsWorkloadsBoundAndAllowsNothing() {
+        StringBuilder ports = new StringBuilder();
+        for (int i = 0; i < 17; i++) { // valid, but more port ranges on one prefix than a kernel rule holds
+            ports.append(i == 0 ? "" : ", ").append("{port: ").append(1000 + 10 * i).append("}");
+        }
+        EgressPolicy tooMany = PolicyCodec.parseYaml("apiVersion: egret.dev/v1\nkind: EgressPolicy\nmetadata: {name: a}\n"
+                + "spec: {workloads: {cgroupPaths: ['system.slice/*']}, egress: [{toCIDR: [10.0.0.0/8], toPorts: [" + ports
+                + "]}, {toFQDNs: [{matchName: example.com}]}]}\n");
+        Map<String, EgressPolicy> policies = new TreeMap<>(Map.of("a", tooMany, "b", policy("b", "enforce")));
+        DesiredState d = DesiredState.compute(policies, Map.of("a", 1, "b", 2),
+                Map.of("a", Map.of("system.slice/x", 100L), "b", Map.of("system.slice/y", 101L)));
+        assertEquals(1, d.problems().size(), d.problems().toString());
+        assertTrue(d.problems().getFirst().contains("policy a cannot be compiled") && d.problems().getFirst().contains("reach nothing"),
+                d.problems().getFirst());
+        assertEquals("a", d.policyOf(100L), "still bound: an unbound cgroup is not policed at all");
+        assertFalse(d.bindings().get(100L).audit());
+        assertEquals(0, d.policies().get(1).entryCount(), "no rule allows anything");
+        assertTrue(d.effective().get("a").spec().egress().isEmpty(), "nor does any name through the DNS proxy");
+        assertEquals("system.slice/*", d.effective().get("a").spec().workloads().cgroupPaths().getFirst());
+        assertTrue(d.policies().get(2).entryCount() > 0, "the other policy applies as written");
+        assertEquals(policies.get("b"), d.effective().get("b"));
+    }
+
+    @Test
     void workloadsThatChangePolicyOrLoseItAreTheOnesWhoseLearnedAddressesGo() {
         Map<String, EgressPolicy> policies = new TreeMap<>(Map.of("a", policy("a", "enforce"), "b", policy("b", "enforce")));
         DesiredState before = DesiredState.compute(policies, Map.of("a", 1, "b", 2), Map.of(
