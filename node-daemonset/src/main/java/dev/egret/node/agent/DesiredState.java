@@ -113,6 +113,28 @@ public record DesiredState(Map<Integer, CompiledPolicy> policies, Map<Long, Work
     }
 
     /**
+     * This state, also keeping the kernel's bindings it would drop while its picture of the workloads is incomplete
+     * (after a start, before the pod list is synced): a cgroup the kernel binds to a policy that still exists stays
+     * bound to it, so a restart never unbinds a pod the API server has not listed yet. Bindings to slots no policy
+     * has any more still go.
+     *
+     * @param kernel cgroup id to its kernel entry (physical slot)
+     * @param names  names known for those cgroups (the previous state's), else they are named by id
+     */
+    public DesiredState keeping(Map<Long, WorkloadEntry> kernel, Map<Long, String> names) {
+        Map<Long, WorkloadEntry> b = new LinkedHashMap<>(bindings);
+        Map<Long, String> w = new LinkedHashMap<>(workloads);
+        kernel.forEach((id, e) -> {
+            CompiledPolicy c = policies.get(Reconciler.logical(e.slot()));
+            if (c != null && !b.containsKey(id)) {
+                b.put(id, WorkloadEntry.of(c, true));
+                w.put(id, names.getOrDefault(id, "cgroup-" + id));
+            }
+        });
+        return new DesiredState(policies, b, w, slotNames, problems, effective);
+    }
+
+    /**
      * The policy as it applies when its rules cannot be compiled: same name, mode, workloads, limits and protected
      * services, no allow or deny rule. Enforced it denies everything; in audit mode it reports everything as denied.
      */

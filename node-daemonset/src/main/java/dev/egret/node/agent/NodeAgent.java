@@ -433,8 +433,12 @@ public class NodeAgent {
             });
         }
         compiledPolicies.retain(byName.keySet());
-        DesiredState desired = DesiredState.compute(byName, assigned, cgroups, compiledPolicies::compile);
-        desired.problems().forEach(LOG::warn);
+        DesiredState computed = DesiredState.compute(byName, assigned, cgroups, compiledPolicies::compile);
+        computed.problems().forEach(LOG::warn);
+        // until the pod list is complete, a pod missing from it may just not be listed yet: nothing is unbound
+        DesiredState desired = config.pods() && (pods == null || !pods.synced())
+                ? computed.keeping(datapath.workloads(), lastDesired == null ? Map.of() : lastDesired.workloads())
+                : computed;
         Set<Long> moved = desired.movedSince(lastDesired);
         if (!moved.isEmpty()) { // from now on nothing their old policy decided is learned (see workloadPolicies)
             datapath.learnedExclusive(() -> moving.addAll(moved));

@@ -66,6 +66,11 @@ public final class PodWatcher implements AutoCloseable {
         return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
     }
 
+    /** Whether both informers have had their first full list (never blocks). */
+    public boolean synced() {
+        return pods.hasSynced() && namespaces.hasSynced();
+    }
+
     /** Waits until both informers have their first full list. */
     public boolean awaitSynced(long timeout, TimeUnit unit) {
         try {

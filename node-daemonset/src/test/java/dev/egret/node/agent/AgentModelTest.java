@@ -105,6 +105,28 @@ class AgentModelTest {
     }
 
     @Test
+    void beforeThePodListIsCompleteNoBindingWhosePolicyExistsIsDropped() {
+        Map<String, EgressPolicy> policies = new TreeMap<>(Map.of("a", policy("a", "enforce"), "b", policy("b", "audit")));
+        DesiredState listedSoFar = DesiredState.compute(policies, Map.of("a", 1, "b", 2),
+                Map.of("a", Map.of("system.slice/x", 100L)));
+        Map<Long, WorkloadEntry> kernel = Map.of( // physical slots 2s and 2s+1 hold logical slot s
+                100L, new WorkloadEntry(2, false, false, true),
+                101L, new WorkloadEntry(3, false, false, true),   // a pod of policy a, not listed yet
+                102L, new WorkloadEntry(4, true, false, true),    // a pod of policy b
+                103L, new WorkloadEntry(6, false, false, true));  // bound to a slot no policy has any more
+        DesiredState kept = listedSoFar.keeping(kernel, Map.of(101L, "default/web"));
+        assertEquals("a", kept.policyOf(100L));
+        assertEquals("a", kept.policyOf(101L), "an unlisted pod keeps its policy");
+        assertEquals("b", kept.policyOf(102L));
+        assertTrue(kept.bindings().get(102L).audit());
+        assertNull(kept.policyOf(103L), "its policy is gone: unbound");
+        assertEquals("default/web", kept.workloads().get(101L));
+        assertEquals("cgroup-102", kept.workloads().get(102L));
+        assertEquals(Set.of(), kept.movedSince(listedSoFar.keeping(kernel, Map.of())), "nothing moves while kept");
+        assertNull(listedSoFar.policyOf(101L), "the state itself is unchanged");
+    }
+
+    @Test
     void workloadsThatChangePolicyOrLoseItAreTheOnesWhoseLearnedAddressesGo() {
         Map<String, EgressPolicy> policies = new TreeMap<>(Map.of("a", policy("a", "enforce"), "b", policy("b", "enforce")));
         DesiredState before = DesiredState.compute(policies, Map.of("a", 1, "b", 2), Map.of(
