@@ -149,6 +149,11 @@ public final class EgretDatapath implements AutoCloseable {
         } finally {
             deleteTree(objects);
         }
+        if (BpfLsm.active().map(active -> !active).orElse(false)
+                && unavailable.stream().noneMatch(u -> u.startsWith("lsm_socket "))) {
+            unavailable.add("lsm_socket (attached, but BPF LSM is not active: add bpf to the kernel's lsm= boot parameter;"
+                    + " until then raw and packet sockets are not refused)");
+        }
         EgretDatapath d = new EgretDatapath(config, adopted, unavailable);
         try {
             for (String m : Programs.MAPS) {
