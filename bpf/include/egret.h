@@ -12,7 +12,7 @@
 
 #define EGRET_MAX_PORT_RANGES 16
 #define EGRET_COMM_LEN 16
-#define EGRET_MAX_ANCESTORS 8
+#define EGRET_MAX_ANCESTORS 16 /* cgroup levels looked up for the nearest policed ancestor */
 
 /* workload modes */
 #define EGRET_MODE_ENFORCE 0

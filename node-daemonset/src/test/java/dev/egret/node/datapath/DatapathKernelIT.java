@@ -212,6 +212,36 @@ class DatapathKernelIT {
         assertEquals(2, d.learnedEntries().size());
     }
 
+    /**
+     * A task is judged by its nearest bound ancestor, however deep: here a workload eleven levels below the cgroup2
+     * root, whose child's connects must follow it (deny all), not the allowing policy of a shallower ancestor.
+     */
+    @Test
+    void aDeepWorkloadPolicesItsChildCgroups() throws Exception {
+        Servers s = server("0.0.0.0");
+        EgretDatapath d = open();
+        enforce(d, policy("  egress: [{toCIDR: [127.0.0.1/32]}]\n"));
+        String chain = env.parent + "/wl/l3/l4/l5/l6/l7/l8/l9/l10";
+        WorkloadCgroup deep = WorkloadCgroup.create(env.mounts, chain, "l11", CgroupLimits.NONE);
+        WorkloadCgroup child = WorkloadCgroup.create(env.mounts, chain + "/l11", "task", CgroupLimits.NONE);
+        closing.add(() -> { // the levels in between, after the two cgroups are gone
+            java.nio.file.Path dir = env.mounts.v2Root().resolve(chain);
+            while (!dir.equals(env.mounts.v2Root().resolve(env.parent + "/wl"))) {
+                java.nio.file.Files.deleteIfExists(dir);
+                dir = dir.getParent();
+            }
+        });
+        closing.add(deep);
+        closing.add(child);
+        assertEquals(12, env.mounts.v2Root().relativize(child.path()).getNameCount(), "the child is at level 12");
+        String p = Integer.toString(s.port());
+        assertEquals(List.of("ok"), InCgroup.probe(child, false, "tcp", "127.0.0.1", p), "judged as wl while l11 is unbound");
+        d.bindWorkload(deep.id(), new WorkloadEntry(9, false, false, false)); // a slot with no rule: nothing allowed
+        closing.add(() -> d.unbindWorkload(deep.id()));
+        assertEquals(List.of("EPERM"), InCgroup.probe(child, false, "tcp", "127.0.0.1", p), "judged as l11, its nearest");
+        assertEquals(List.of("EPERM"), InCgroup.probe(deep, false, "tcp", "127.0.0.1", p));
+    }
+
     @Test
     void enforcementOutlivesTheLoaderAndANewLoaderAdoptsIt() throws Exception {
         Servers s = server("0.0.0.0");
