@@ -31,6 +31,11 @@ public final class BpfLink implements AutoCloseable {
         Syscalls.objPin(fd.get(), path);
     }
 
+    /** The id (inode number) of the cgroup this link attaches to; 0 once it was detached. */
+    public long cgroupId() {
+        return Syscalls.linkCgroupId(fd.get());
+    }
+
     /** Detaches the program now, even while the link is pinned or held elsewhere. */
     public void detach() {
         Syscalls.linkDetach(fd.get());

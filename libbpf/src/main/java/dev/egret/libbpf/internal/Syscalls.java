@@ -66,6 +66,22 @@ public final class Syscalls {
         }
     }
 
+    /**
+     * The cgroup a cgroup link is attached to, from {@code struct bpf_link_info} ({@code type, id, prog_id}, then at
+     * offset 16 {@code cgroup.cgroup_id}): 0 once the link was detached.
+     */
+    public static long linkCgroupId(int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = a.allocate(64, 8);
+            MemorySegment len = a.allocate(ValueLayout.JAVA_INT);
+            len.set(ValueLayout.JAVA_INT, 0, 64);
+            Native.check("bpf_obj_get_info_by_fd", (int) Native.OBJ_INFO.invokeExact(fd, info, len));
+            return info.get(ValueLayout.JAVA_LONG, 16);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
     public static void mapUpdate(int fd, byte[] key, byte[] value, long flags) {
         Scratch s = Scratch.fits(key.length + value.length);
         try (Arena a = s == null ? Arena.ofConfined() : null) {

@@ -124,25 +124,45 @@ public final class EgretDatapath implements AutoCloseable {
         List<String> unavailable = new ArrayList<>();
         Path objects = null;
         try {
+            long attachId = cgroupId(config.attachCgroup());
             for (Programs.Program p : Programs.ALL) {
-                if (Files.exists(linkPin(config.pinDir(), p))) {
-                    continue;
-                }
-                if (objects == null) {
-                    objects = extractObjects();
-                }
-                try {
-                    loadAndAttach(config, objects.resolve(p.object() + ".bpf.o"), p);
-                    adopted = false;
-                } catch (BpfException e) {
-                    if (!p.optional()) {
+                Path pin = linkPin(config.pinDir(), p);
+                BpfLink stale = null;
+                if (Files.exists(pin)) {
+                    BpfLink pinned = BpfLink.openPinned(pin);
+                    long at;
+                    try {
+                        at = pinned.cgroupId();
+                    } catch (RuntimeException e) {
+                        pinned.close();
                         throw e;
                     }
-                    unavailable.add(p.name() + " (" + e.getMessage() + ")");
+                    if (at == attachId) {
+                        pinned.close();
+                        continue;
+                    }
+                    // detached (an uninstall cut short, bpftool link detach) or attached to another cgroup: a pin
+                    // is not enforcement. Attach again; the stale link goes when its last fd closes, after that.
+                    stale = pinned;
+                    deletePin(pin);
+                }
+                try (BpfLink replaced = stale) {
+                    if (objects == null) {
+                        objects = extractObjects();
+                    }
                     try {
-                        Files.deleteIfExists(config.pinDir().resolve("prog_" + p.name()));
-                    } catch (IOException ignored) {
-                        // nothing pinned
+                        loadAndAttach(config, objects.resolve(p.object() + ".bpf.o"), p);
+                        adopted = false;
+                    } catch (BpfException e) {
+                        if (!p.optional()) {
+                            throw e;
+                        }
+                        unavailable.add(p.name() + " (" + e.getMessage() + ")");
+                        try {
+                            Files.deleteIfExists(config.pinDir().resolve("prog_" + p.name()));
+                        } catch (IOException ignored) {
+                            // nothing pinned
+                        }
                     }
                 }
             }
@@ -226,6 +246,22 @@ public final class EgretDatapath implements AutoCloseable {
                         + ": it was made by another version; remove the old datapath (egret node --uninstall) first");
             }
         });
+    }
+
+    private static void deletePin(Path pin) {
+        try {
+            Files.delete(pin);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot replace the stale pin " + pin, e);
+        }
+    }
+
+    private static long cgroupId(Path cgroup) {
+        try {
+            return ((Number) Files.getAttribute(cgroup, "unix:ino")).longValue();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the cgroup " + cgroup, e);
+        }
     }
 
     static Path linkPin(Path pinDir, Programs.Program p) {

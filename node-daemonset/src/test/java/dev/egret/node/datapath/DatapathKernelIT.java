@@ -242,6 +242,34 @@ class DatapathKernelIT {
         assertEquals(List.of("EPERM"), InCgroup.probe(deep, false, "tcp", "127.0.0.1", p));
     }
 
+    /** A pinned link that no longer attaches anything (detached by hand, an uninstall cut short) is not adopted. */
+    @Test
+    void aDetachedPinnedLinkIsAttachedAgainNotAdopted() throws Exception {
+        Servers s = server("0.0.0.0");
+        String p = Integer.toString(s.port());
+        try (EgretDatapath d = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()))) {
+            enforce(d, policy("  egress: [{toCIDR: [127.0.0.1/32]}]\n"));
+        }
+        assertEquals(List.of("ok", "EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p));
+        try (var pins = java.nio.file.Files.list(env.pinDir)) {
+            for (java.nio.file.Path pin : pins.filter(f -> f.getFileName().toString().startsWith("link_")).toList()) {
+                try (dev.egret.libbpf.BpfLink link = dev.egret.libbpf.BpfLink.openPinned(pin)) {
+                    link.detach(); // what bpftool link detach does; the pin stays
+                }
+            }
+        }
+        assertEquals(List.of("ok", "ok"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p),
+                "nothing enforces while the pins remain");
+        List<String> fdsBefore = OpenFds.bpfAndCgroup();
+        try (EgretDatapath again = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()))) {
+            assertFalse(again.adopted(), "stale links are attached again, not adopted");
+            assertEquals(7, again.workloads().get(wl.id()).slot(), "the maps, and so the policy, are kept");
+        }
+        assertEquals(fdsBefore, OpenFds.bpfAndCgroup(), "the stale links' fds are closed too");
+        assertEquals(List.of("ok", "EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p));
+        EgretDatapath.uninstall(env.pinDir);
+    }
+
     @Test
     void enforcementOutlivesTheLoaderAndANewLoaderAdoptsIt() throws Exception {
         Servers s = server("0.0.0.0");
