@@ -113,6 +113,8 @@ class PolicyCodecTest {
                 Arguments.of("spec: {deny: [{toFQDNs: [{matchName: 'a..com'}]}]}", "spec.deny[0].toFQDNs[0].matchName"),
                 Arguments.of("spec: {deny: [{toFQDNs: [{matchName: a.com, matchPattern: '*.a.com'}]}]}", "spec.deny[0].toFQDNs[0]"),
                 Arguments.of("spec: {deny: [{toFQDNs: [{matchName: '" + "a.".repeat(127) + "com'}]}]}", "spec.deny[0].toFQDNs[0].matchName"),
+                Arguments.of("spec: {deny: [{toFQDNs: [{matchName: mail.example.com}], toPorts: [{port: 25}]}]}",
+                        "spec.deny[0].toPorts"),
                 Arguments.of("spec: {protects: ['bad pattern']}", "spec.protects[0]"),
                 Arguments.of("spec: {limits: {memory: lots}}", "spec.limits.memory"),
                 Arguments.of("spec: {limits: {memory: 12Qi}}", "spec.limits.memory"),
