@@ -42,7 +42,8 @@ public final class EgretMetrics {
     static final Map<String, Set<String>> LABEL_VALUES = Map.of(
             "verdict", Set.of("allow", "deny", "audit-deny"),
             "reason", Set.of("malformed", "unattributed", "upstream_timeout", "upstream_error", "datapath_timeout",
-                    "datapath_full", "malformed_upstream", "not_implemented", "upstream_mismatch", "policy_changed"),
+                    "datapath_full", "malformed_upstream", "not_implemented", "upstream_mismatch", "policy_changed",
+                    "tcp_busy"),
             "state", Set.of("ready", "not-ready", "stale"));
 
     static boolean exported(String name) {

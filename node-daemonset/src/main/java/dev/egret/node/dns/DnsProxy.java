@@ -63,6 +63,11 @@ public final class DnsProxy implements AutoCloseable {
     static final int MAX_UDP_ANSWER = 4096;
     /** Queries in flight to upstreams over UDP at once; beyond, SERVFAIL at once (IDs are 16 bits). */
     static final int MAX_PENDING = 16384;
+    /**
+     * TCP queries at the upstreams at once, over all client connections (each has its own connection to its
+     * upstream); beyond, SERVFAIL at once, counted as {@code tcp_busy}.
+     */
+    static final int MAX_TCP_UPSTREAM = 256;
     /** A client's TCP connection idle this long is closed (RFC 7766 suggests seconds). */
     private static final int TCP_IDLE_SECONDS = 30;
 
@@ -87,6 +92,8 @@ public final class DnsProxy implements AutoCloseable {
     private volatile boolean closing;
     private final AtomicInteger nextUpstream = new AtomicInteger();
     private final AtomicInteger tcpUpstreamOpen = new AtomicInteger();
+    /** TCP queries at the upstreams, from the connect until their connection closed (or never opened). */
+    private final AtomicInteger tcpUpstreamInFlight = new AtomicInteger();
     private int port;
 
     /** A query forwarded over UDP, waiting for its answer. */
@@ -209,38 +216,7 @@ public final class DnsProxy implements AutoCloseable {
     private void onTcp(NetSocket socket, int family) {
         int clientPort = socket.remoteAddress().port();
         InetAddress clientAddress = peer(socket.remoteAddress().host());
-        RecordParser parser = RecordParser.newFixed(2);
-        boolean[] header = {true};
-        boolean[] closed = {false};
-        parser.handler(buf -> {
-            if (closed[0]) {
-                return; // the rest of what was buffered after a malformed frame
-            }
-            if (header[0]) {
-                int length = buf.getUnsignedShort(0);
-                if (length < 12) {
-                    metrics.error("malformed");
-                    closed[0] = true;
-                    socket.close();
-                    return;
-                }
-                header[0] = false;
-                parser.fixedSizeMode(length);
-                return;
-            }
-            header[0] = true;
-            parser.fixedSizeMode(2);
-            handle(buf.getBytes(), family, TCP, clientAddress, clientPort, answer -> {
-                if (answer == null) {
-                    closed[0] = true;
-                    socket.close();
-                } else if (!closed[0]) {
-                    socket.write(Buffer.buffer(answer.length + 2).appendUnsignedShort(answer.length).appendBytes(answer));
-                }
-            });
-        });
-        socket.handler(parser);
-        socket.exceptionHandler(e -> socket.close());
+        DnsTcpConnection.serve(socket, (wire, reply) -> handle(wire, family, TCP, clientAddress, clientPort, reply), metrics);
     }
 
     /**
@@ -285,7 +261,8 @@ public final class DnsProxy implements AutoCloseable {
         forward(q, proto, started, (relayed, err) -> {
             try {
                 if (err != null) {
-                    metrics.error(err instanceof TimeoutException ? "upstream_timeout" : "upstream_error");
+                    metrics.error(err instanceof TcpBusy ? "tcp_busy"
+                            : err instanceof TimeoutException ? "upstream_timeout" : "upstream_error");
                     metrics.query(b.workload(), d.verdict());
                     events.accept(asked.event(d, List.of()));
                     reply.accept(Responses.servfail(q, "egret: upstream resolver failed: " + err.getMessage()));
@@ -578,7 +555,7 @@ public final class DnsProxy implements AutoCloseable {
                 then.answered(relayed, null);
                 return;
             }
-            if (closing) {
+            if (closing || err instanceof TcpBusy) { // busy: the next upstream would need a connection as well
                 then.answered(null, err);
                 return;
             }
@@ -666,8 +643,22 @@ public final class DnsProxy implements AutoCloseable {
         return Cidr.unmap(InetAddress.ofLiteral(literal));
     }
 
-    /** One TCP connection per query, on a shared client; closed on answer, error or timeout. */
+    /** Too many TCP queries at the upstreams already ({@link #MAX_TCP_UPSTREAM}). */
+    private static final class TcpBusy extends RuntimeException {
+        TcpBusy() {
+            super("too many TCP queries in flight to the upstreams", null, false, false);
+        }
+    }
+
+    /**
+     * One TCP connection per query, on a shared client; closed on answer, error or timeout. At most
+     * {@link #MAX_TCP_UPSTREAM} at once, from the connect until the connection closed: beyond, fails with {@link TcpBusy}.
+     */
     private Future<Relayed> forwardTcp(DnsQuery q, InetSocketAddress up, long timeoutMs) {
+        if (tcpUpstreamInFlight.incrementAndGet() > MAX_TCP_UPSTREAM) {
+            tcpUpstreamInFlight.decrementAndGet();
+            return Future.failedFuture(new TcpBusy());
+        }
         Promise<Relayed> p = Promise.promise();
         NetSocket[] open = new NetSocket[1];
         long timer = vertx.setTimer(timeoutMs, t -> {
@@ -678,13 +669,17 @@ public final class DnsProxy implements AutoCloseable {
         });
         upstreamTcp.connect(up.getPort(), up.getAddress().getHostAddress()).onComplete(ar -> {
             if (ar.failed()) {
+                tcpUpstreamInFlight.decrementAndGet();
                 vertx.cancelTimer(timer);
                 p.tryFail(ar.cause());
                 return;
             }
             NetSocket so = ar.result();
             tcpUpstreamOpen.incrementAndGet();
-            so.closeHandler(v -> tcpUpstreamOpen.decrementAndGet());
+            so.closeHandler(v -> {
+                tcpUpstreamOpen.decrementAndGet();
+                tcpUpstreamInFlight.decrementAndGet();
+            });
             if (p.future().isComplete()) { // timed out while connecting
                 so.close();
                 return;
@@ -718,6 +713,7 @@ public final class DnsProxy implements AutoCloseable {
             });
             so.closeHandler(v -> {
                 tcpUpstreamOpen.decrementAndGet();
+                tcpUpstreamInFlight.decrementAndGet();
                 vertx.cancelTimer(timer);
                 p.tryFail(new IllegalStateException(up + " closed the TCP connection without an answer"));
             });

@@ -469,6 +469,143 @@ class DnsProxyIT {
         }
     }
 
+    /** A TCP upstream that takes every connection and answers nothing until {@link #answer} is called. */
+    private static final class HeldTcpUpstream implements AutoCloseable {
+        final ServerSocket server = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
+        final AtomicInteger accepted = new AtomicInteger();
+        final CountDownLatch answering = new CountDownLatch(1);
+        private final List<Socket> open = new CopyOnWriteArrayList<>();
+
+        HeldTcpUpstream() throws IOException {
+            Thread.ofPlatform().daemon().start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket s = server.accept();
+                        accepted.incrementAndGet();
+                        open.add(s);
+                        Thread.ofVirtual().start(() -> serve(s));
+                    } catch (IOException ignored) {
+                        // closed
+                    }
+                }
+            });
+        }
+
+        private void serve(Socket s) {
+            try {
+                Message q = readFrame(new DataInputStream(s.getInputStream()));
+                answering.await();
+                writeFrame(new DataOutputStream(s.getOutputStream()), DnsProxyIT.answer(q.getHeader().getID(),
+                        q.getQuestion().getName().toString(true), "127.0.0.1"));
+            } catch (IOException | InterruptedException ignored) {
+                // the proxy gave up on it
+            }
+        }
+
+        String upstream() {
+            return "127.0.0.1:" + server.getLocalPort();
+        }
+
+        void answer() {
+            answering.countDown();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket s : open) {
+                s.close();
+            }
+        }
+    }
+
+    private static void awaitAtLeast(AtomicInteger n, int value) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (n.get() < value && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void queriesPipelinedOnOneTcpConnectionHoldAtMost32UpstreamConnectionsAndAreAllAnswered() throws Exception {
+        HeldTcpUpstream up = new HeldTcpUpstream();
+        closing.add(up);
+        DnsProxy p = proxy(up.upstream(), "refused", Duration.ofSeconds(10));
+        int queries = 300;
+        try (Socket s = new Socket("127.0.0.1", p.port())) {
+            s.setSoTimeout(10_000);
+            DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream()));
+            for (int i = 0; i < queries; i++) {
+                byte[] q = query("allowed.test", Type.A, 1000 + i, null);
+                out.writeShort(q.length);
+                out.write(q);
+            }
+            out.flush();
+            awaitAtLeast(up.accepted, DnsTcpConnection.MAX_IN_FLIGHT);
+            Thread.sleep(300); // time for more, were the proxy to open more
+            assertEquals(DnsTcpConnection.MAX_IN_FLIGHT, up.accepted.get(), "upstream connections opened for one client");
+            assertEquals(DnsTcpConnection.MAX_IN_FLIGHT, p.openUpstreamConnections());
+            up.answer();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            Set<Integer> ids = new java.util.HashSet<>();
+            for (int i = 0; i < queries; i++) {
+                Message m = readFrame(in);
+                assertEquals(Rcode.NOERROR, m.getRcode(), "answer " + i + ": " + m);
+                assertEquals(List.of("127.0.0.1"), addresses(m));
+                ids.add(m.getHeader().getID());
+            }
+            assertEquals(queries, ids.size(), "every query answered once");
+        }
+        assertEquals(queries, up.accepted.get());
+        assertEquals(0, errors("tcp_busy"));
+    }
+
+    @Test
+    void beyond256TcpQueriesAtTheUpstreamsTheNextGetServfailAtOnceCountedAsTcpBusy() throws Exception {
+        HeldTcpUpstream up = new HeldTcpUpstream();
+        closing.add(up);
+        DnsProxy p = proxy(up.upstream(), "refused", Duration.ofSeconds(10));
+        int connections = DnsProxy.MAX_TCP_UPSTREAM / DnsTcpConnection.MAX_IN_FLIGHT + 1;
+        AtomicInteger servfails = new AtomicInteger();
+        List<Socket> clients = new ArrayList<>();
+        try {
+            for (int c = 0; c < connections; c++) {
+                Socket s = new Socket("127.0.0.1", p.port());
+                clients.add(s);
+                DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream()));
+                for (int i = 0; i < DnsTcpConnection.MAX_IN_FLIGHT; i++) {
+                    byte[] q = query("allowed.test", Type.A, c * 100 + i, null);
+                    out.writeShort(q.length);
+                    out.write(q);
+                }
+                out.flush();
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        DataInputStream in = new DataInputStream(s.getInputStream());
+                        while (true) {
+                            if (readFrame(in).getRcode() == Rcode.SERVFAIL) {
+                                servfails.incrementAndGet();
+                            }
+                        }
+                    } catch (IOException ignored) {
+                        // closed
+                    }
+                });
+            }
+            awaitAtLeast(servfails, DnsTcpConnection.MAX_IN_FLIGHT);
+            awaitAtLeast(up.accepted, DnsProxy.MAX_TCP_UPSTREAM);
+            Thread.sleep(300);
+            assertEquals(DnsTcpConnection.MAX_IN_FLIGHT, servfails.get(), "the queries beyond the cap, at once");
+            assertEquals(DnsTcpConnection.MAX_IN_FLIGHT, errors("tcp_busy"));
+            assertEquals(DnsProxy.MAX_TCP_UPSTREAM, up.accepted.get());
+            assertEquals(DnsProxy.MAX_TCP_UPSTREAM, p.openUpstreamConnections());
+        } finally {
+            for (Socket s : clients) {
+                s.close();
+            }
+        }
+    }
+
     @Test
     void malformedInputIsCountedAndDroppedAndTheProxyKeepsAnswering() throws Exception {
         DnsProxy p = proxy();
