@@ -36,6 +36,11 @@ public final class AnswerAddresses {
         ANSWER,
         /** An answer to the query that does not parse here: relayed as sent, nothing learned (its addresses stay denied). */
         UNPARSEABLE,
+        /**
+         * An error without question and answers (QDCOUNT 0: FORMERR, REFUSED or SERVFAIL as BIND and Unbound may send
+         * them): its rcode is the answer, for the query's question; nothing is learned.
+         */
+        ERROR,
         /** Not an answer to this query (not a response, another question): never relayed, it may be spoofed. */
         MISMATCH
     }
@@ -45,9 +50,13 @@ public final class AnswerAddresses {
 
     /**
      * Checks that {@code answer} is a response to exactly the question of {@code query} (on the wire, case-insensitive,
-     * independent of any parser), then extracts its addresses.
+     * independent of any parser), then extracts its addresses. A response without question is taken only as an
+     * {@link Status#ERROR}: an rcode other than NOERROR, and no answers.
      */
     public static Result of(byte[] answer, DnsQuery query) {
+        if (questionlessError(answer)) {
+            return new Result(Status.ERROR, List.of());
+        }
         int nameLen = query.nameLength();
         if (answer == null || answer.length < 12 + nameLen + 4 || (answer[2] & 0x80) == 0 || answer[4] != 0
                 || answer[5] != 1 || !sameBytes(answer, query.wire(), 12, nameLen, true)
@@ -63,6 +72,17 @@ public final class AnswerAddresses {
         } catch (Exception | StackOverflowError e) { // dnsjava throws more than WireParseException on hostile input
             return new Result(Status.UNPARSEABLE, List.of());
         }
+    }
+
+    /** A response with an rcode other than NOERROR, no question and no answers. */
+    private static boolean questionlessError(byte[] answer) {
+        return answer != null && answer.length >= 12 && (answer[2] & 0x80) != 0 && rcode(answer) != 0
+                && answer[4] == 0 && answer[5] == 0 && answer[6] == 0 && answer[7] == 0;
+    }
+
+    /** The header's rcode (its low four bits; an EDNS extension is not read). */
+    public static int rcode(byte[] message) {
+        return message[3] & 0x0f;
     }
 
     private static boolean sameBytes(byte[] a, byte[] b, int from, int len, boolean ignoreCase) {

@@ -47,7 +47,8 @@ import java.util.function.Consumer;
  * The node's DNS proxy: receives every redirected query of policed workloads (UDP and TCP, on 127.0.0.1 and ::1),
  * learns from the kernel who asked, decides the name with that workload's policy, forwards allowed queries, writes
  * the answer's addresses to the learned-IP map for that workload alone and only then releases the answer. Upstream answers are relayed as
- * received with only the ID rewritten, and only when they answer the very question asked. Malformed input is
+ * received with only the ID rewritten, and only when they answer the very question asked (an error without question,
+ * such as BIND's FORMERR, is relayed as its rcode for the question asked, learning nothing). Malformed input is
  * counted and dropped. I/O only: decisions are {@link NameDecider}'s; the learned map is written on the event loop
  * under its lock ({@link DnsDatapath#learnAll}), and on the datapath's writer thread only when it is full.
  */
@@ -308,7 +309,9 @@ public final class DnsProxy implements AutoCloseable {
     private void learn(Context ctx, Asked asked, NameDecision d, Relayed relayed, DnsQuery q, Consumer<byte[]> reply,
                        long start) {
         List<AnswerAddresses.Learned> addrs = relayed.result().addresses();
-        byte[] answer = Responses.setId(relayed.wire(), q.id()); // the upstream's bytes are this answer's alone
+        byte[] answer = relayed.result().status() == AnswerAddresses.Status.ERROR
+                ? Responses.relayedError(q, AnswerAddresses.rcode(relayed.wire())) // with the question it left out
+                : Responses.setId(relayed.wire(), q.id()); // the upstream's bytes are this answer's alone
         if (addrs.isEmpty()) {
             release(asked, d, List.of());
             reply.accept(answer);

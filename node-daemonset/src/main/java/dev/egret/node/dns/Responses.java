@@ -35,6 +35,11 @@ public final class Responses {
         return answer(query, Rcode.NOTIMP, null);
     }
 
+    /** An upstream's error {@code rcode}, relayed for the query's question (the upstream sent none). */
+    public static byte[] relayedError(DnsQuery query, int rcode) {
+        return answer(query, rcode, null);
+    }
+
     private static byte[] answer(DnsQuery query, int rcode, ExtendedErrorCodeOption ede) {
         Message r = new Message(query.id());
         r.getHeader().setFlag(Flags.QR);

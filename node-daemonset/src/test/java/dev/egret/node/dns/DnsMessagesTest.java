@@ -157,4 +157,24 @@ class DnsMessagesTest {
         garbled[garbled.length - 5] = 9; // rdlength 9 for an A record running past the end
         assertEquals(AnswerAddresses.Status.UNPARSEABLE, AnswerAddresses.of(garbled, q).status());
     }
+
+    @Test
+    void anErrorWithoutQuestionIsAnErrorOnlyWithoutAnswersAndWithAnRcode() {
+        DnsQuery q = parsed("allowed.test", Type.A, false);
+        Message formerr = new Message(q.id());
+        formerr.getHeader().setFlag(org.xbill.DNS.Flags.QR);
+        formerr.getHeader().setRcode(org.xbill.DNS.Rcode.FORMERR);
+        AnswerAddresses.Result r = AnswerAddresses.of(formerr.toWire(), q);
+        assertEquals(AnswerAddresses.Status.ERROR, r.status());
+        assertEquals(List.of(), r.addresses());
+        assertEquals(org.xbill.DNS.Rcode.FORMERR, AnswerAddresses.rcode(formerr.toWire()));
+        Message noError = new Message(q.id());
+        noError.getHeader().setFlag(org.xbill.DNS.Flags.QR);
+        assertEquals(AnswerAddresses.Status.MISMATCH, AnswerAddresses.of(noError.toWire(), q).status(), "NOERROR needs the question");
+        formerr.addRecord(new ARecord(name("allowed.test"), DClass.IN, 60, ip("192.0.2.7")), Section.ANSWER);
+        assertEquals(AnswerAddresses.Status.MISMATCH, AnswerAddresses.of(formerr.toWire(), q).status(), "answers need the question");
+        Message notAResponse = new Message(q.id());
+        notAResponse.getHeader().setRcode(org.xbill.DNS.Rcode.REFUSED);
+        assertEquals(AnswerAddresses.Status.MISMATCH, AnswerAddresses.of(notAResponse.toWire(), q).status(), "not a response");
+    }
 }

@@ -675,6 +675,37 @@ class DnsProxyIT {
         assertEquals(2, errors("upstream_mismatch"));
     }
 
+    /** BIND and Unbound answer some queries with an error and no question: the client gets that error, at once. */
+    @Test
+    void anUpstreamErrorWithoutQuestionIsRelayedAtOnceForTheClientsQuestion() throws Exception {
+        DatagramSocket up = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        closing.add(up);
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                byte[] buf = new byte[4096];
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                up.receive(p);
+                Message formerr = new Message(new Message(Arrays.copyOf(buf, p.getLength())).getHeader().getID());
+                formerr.getHeader().setFlag(Flags.QR);
+                formerr.getHeader().setRcode(Rcode.FORMERR); // QDCOUNT 0
+                send(up, formerr.toWire(), p);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        DnsProxy p = proxy("127.0.0.1:" + up.getLocalPort(), "refused", Duration.ofSeconds(2));
+        long t0 = System.nanoTime();
+        Message a = udp(p.port(), query("allowed.test", Type.A, 77, null));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(Rcode.FORMERR, a.getRcode());
+        assertEquals(77, a.getHeader().getID());
+        assertEquals("allowed.test.", a.getQuestion().getName().toString());
+        assertTrue(ms < 1000, "at once, not at the 2 s timeout: " + ms + " ms");
+        assertEquals(0, errors("upstream_mismatch"));
+        assertEquals(0, errors("upstream_timeout"));
+        assertTrue(learned.isEmpty());
+    }
+
     private static byte[] answer(int id, String name, String ip) throws IOException {
         Message m = new Message(id);
         m.getHeader().setFlag(Flags.QR);
