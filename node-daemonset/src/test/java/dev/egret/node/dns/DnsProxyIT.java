@@ -469,6 +469,27 @@ class DnsProxyIT {
         }
     }
 
+    @Test
+    void aTcpClientThatHalfClosesAfterItsQueriesGetsEveryAnswerThenTheConnectionCloses() throws Exception {
+        DnsProxy p = proxy();
+        try (Socket s = new Socket("127.0.0.1", p.port())) {
+            s.setSoTimeout(5000);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            writeFrame(out, query("slow.test", Type.A, 14, null));
+            writeFrame(out, query("allowed.test", Type.A, 15, null));
+            writeFrame(out, query("denied.test", Type.A, 16, null));
+            s.shutdownOutput();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            Set<String> got = new java.util.HashSet<>();
+            for (int i = 0; i < 3; i++) {
+                Message m = readFrame(in);
+                got.add(m.getHeader().getID() + " " + Rcode.string(m.getRcode()) + " " + addresses(m));
+            }
+            assertEquals(Set.of("14 NOERROR [127.0.0.7]", "15 NOERROR [127.0.0.1]", "16 REFUSED []"), got);
+            assertEquals(-1, in.read(), "the proxy closes after the last answer");
+        }
+    }
+
     /** A TCP upstream that takes every connection and answers nothing until {@link #answer} is called. */
     private static final class HeldTcpUpstream implements AutoCloseable {
         final ServerSocket server = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
