@@ -96,6 +96,8 @@ public final class DnsProxy implements AutoCloseable {
     /** TCP queries at the upstreams, from the connect until their connection closed (or never opened). */
     private final AtomicInteger tcpUpstreamInFlight = new AtomicInteger();
     private int port;
+    /** Whether a start found no IPv6 on this host already (said once). */
+    private static volatile boolean ipv6Missing;
 
     /** A query forwarded over UDP, waiting for its answer. */
     private record UdpWait(DnsQuery query, InetSocketAddress upstream, long timeoutMs, Answered then) {
@@ -128,7 +130,10 @@ public final class DnsProxy implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    /** Binds UDP and TCP on 127.0.0.1 and ::1 on one free port; returns it. */
+    /**
+     * Binds UDP and TCP on 127.0.0.1 and ::1 on one free port; returns it. On a host without IPv6, on 127.0.0.1 only
+     * (logged once). A failed start leaves no socket open.
+     */
     public int start() {
         return start(0);
     }
@@ -149,8 +154,19 @@ public final class DnsProxy implements AutoCloseable {
         if (fixedPort < 0 || fixedPort > 65535) {
             throw new IllegalArgumentException("DNS proxy port out of range: " + fixedPort);
         }
+        boolean ipv6 = Ipv6.loopbackUsable();
+        if (!ipv6 && !ipv6Missing) {
+            ipv6Missing = true;
+            LOG.warn("IPv6 is unavailable on this host: the DNS proxy listens on 127.0.0.1 only");
+        }
         udp = new DnsUdp(vertx);
-        upstreamSocket = udp.bind(new InetSocketAddress("::", 0), true, MAX_UDP_ANSWER, (sock, data, sender) -> onUpstreamUdp(data, sender));
+        try {
+            upstreamSocket = udp.bind(new InetSocketAddress(ipv6 ? "::" : "0.0.0.0", 0), ipv6, MAX_UDP_ANSWER,
+                    (sock, data, sender) -> onUpstreamUdp(data, sender));
+        } catch (RuntimeException e) {
+            close();
+            throw new IllegalStateException("cannot bind the DNS proxy's upstream socket: " + e.getMessage(), e);
+        }
         upstreamTcp = vertx.createNetClient(new NetClientOptions()
                 .setConnectTimeout((int) Math.max(1, config.timeout().toMillis())));
         for (int attempt = 0; ; attempt++) {
@@ -159,18 +175,21 @@ public final class DnsProxy implements AutoCloseable {
                 DnsUdp.Socket v4 = udp.bind(new InetSocketAddress("127.0.0.1", fixedPort), false, 0, (sock, data, sender) -> onUdp(sock, data, sender, 4));
                 listeners.add(v4);
                 port = v4.localPort();
-                listeners.add(udp.bind(new InetSocketAddress("::1", port), true, 0, (sock, data, sender) -> onUdp(sock, data, sender, 6)));
+                if (ipv6) {
+                    listeners.add(udp.bind(new InetSocketAddress("::1", port), true, 0, (sock, data, sender) -> onUdp(sock, data, sender, 6)));
+                }
                 for (InetAddress pod : podAddresses) {
                     int family = pod instanceof Inet4Address ? 4 : 6;
                     listeners.add(udp.bind(new InetSocketAddress(pod, port), family == 6, 0, (sock, data, sender) -> onUdp(sock, data, sender, family)));
                 }
-                List<String> hosts = new ArrayList<>(List.of("127.0.0.1", "::1"));
+                List<String> hosts = new ArrayList<>(ipv6 ? List.of("127.0.0.1", "::1") : List.of("127.0.0.1"));
                 podAddresses.forEach(a -> hosts.add(a.getHostAddress()));
                 for (String host : hosts) {
                     int family = host.contains(":") ? 6 : 4;
                     NetServer s = vertx.createNetServer(new NetServerOptions().setIdleTimeout(TCP_IDLE_SECONDS)
                             .setIdleTimeoutUnit(TimeUnit.SECONDS)).connectHandler(so -> onTcp(so, family));
-                    tcp.add(await(s.listen(port, host)));
+                    tcp.add(s); // closed below should its listen fail
+                    await(s.listen(port, host));
                 }
                 return port;
             } catch (RuntimeException e) {
