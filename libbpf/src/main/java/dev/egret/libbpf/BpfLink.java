@@ -36,6 +36,15 @@ public final class BpfLink implements AutoCloseable {
         return Syscalls.linkCgroupId(fd.get());
     }
 
+    /** The kernel's id of the program this link runs. */
+    public long programId() {
+        return Syscalls.linkProgramId(fd.get());
+    }
+
+    int fd() {
+        return fd.get();
+    }
+
     /** Detaches the program now, even while the link is pinned or held elsewhere. */
     public void detach() {
         Syscalls.linkDetach(fd.get());

@@ -50,6 +50,11 @@ public final class BpfObject implements AutoCloseable {
         return BpfLink.attachCgroup(handle.programFd(program), cgroup, type);
     }
 
+    /** Makes {@code link} run this object's loaded {@code program} instead of its own, atomically. */
+    public void replaceProgramOf(BpfLink link, String program) {
+        Syscalls.linkUpdate(link.fd(), handle.programFd(program));
+    }
+
     /** Pins a loaded program (the pin keeps it alive without this object). */
     public void pinProgram(String program, Path pin) {
         Syscalls.objPin(handle.programFd(program), pin);

@@ -41,6 +41,15 @@ public final class Syscalls {
         }
     }
 
+    /** Replaces the program of a link in one step: the attachment never lapses and never runs both. */
+    public static void linkUpdate(int linkFd, int progFd) {
+        try {
+            Native.check("bpf_link_update", (int) Native.LINK_UPDATE.invokeExact(linkFd, progFd, MemorySegment.NULL));
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
     public static void linkDetach(int linkFd) {
         try {
             Native.check("bpf_link_detach", (int) Native.LINK_DETACH.invokeExact(linkFd));
@@ -71,12 +80,21 @@ public final class Syscalls {
      * offset 16 {@code cgroup.cgroup_id}): 0 once the link was detached.
      */
     public static long linkCgroupId(int fd) {
+        return linkInfo(fd)[1];
+    }
+
+    /** The id of the program a link runs ({@code prog_id}, offset 8 of {@code struct bpf_link_info}). */
+    public static long linkProgramId(int fd) {
+        return linkInfo(fd)[0];
+    }
+
+    private static long[] linkInfo(int fd) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment info = a.allocate(64, 8);
             MemorySegment len = a.allocate(ValueLayout.JAVA_INT);
             len.set(ValueLayout.JAVA_INT, 0, 64);
             Native.check("bpf_obj_get_info_by_fd", (int) Native.OBJ_INFO.invokeExact(fd, info, len));
-            return info.get(ValueLayout.JAVA_LONG, 16);
+            return new long[]{Integer.toUnsignedLong(info.get(ValueLayout.JAVA_INT, 8)), info.get(ValueLayout.JAVA_LONG, 16)};
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

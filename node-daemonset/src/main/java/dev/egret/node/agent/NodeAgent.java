@@ -122,7 +122,7 @@ public class NodeAgent {
             throw new IllegalStateException("egret node: cannot load or adopt the datapath in " + config.pinDir()
                     + " attached at " + attach + ": " + e.getMessage(), e);
         }
-        LOG.infof("datapath %s in %s, attached at %s", datapath.adopted() ? "adopted" : "installed", config.pinDir(), attach);
+        LOG.infof("datapath %s in %s, attached at %s", datapath.adopted() ? "adopted" : datapath.upgraded() ? "adopted and upgraded to this version's programs" : "installed", config.pinDir(), attach);
         if (!datapath.unavailable().isEmpty()) {
             LOG.warnf("optional hooks unavailable on this kernel: %s", datapath.unavailable());
         }

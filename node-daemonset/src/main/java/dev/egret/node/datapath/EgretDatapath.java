@@ -48,6 +48,7 @@ public final class EgretDatapath implements AutoCloseable {
     private final Map<String, BpfMap> maps = new LinkedHashMap<>();
     private final boolean adopted;
     private final List<String> unavailable;
+    private final boolean upgraded;
     private final ReentrantLock learnedLock = new ReentrantLock();
     /** What the kernel's learned map holds, entry for entry; guarded by {@link #learnedLock}. */
     private final Map<LearnedKey, Mirrored> learnedMirror = new HashMap<>();
@@ -106,7 +107,8 @@ public final class EgretDatapath implements AutoCloseable {
     private final LongAdder askerHits = new LongAdder();
     private final LongAdder askerMisses = new LongAdder();
 
-    private EgretDatapath(DatapathConfig config, boolean adopted, List<String> unavailable) {
+    private EgretDatapath(DatapathConfig config, boolean adopted, boolean upgraded, List<String> unavailable) {
+        this.upgraded = upgraded;
         this.config = config;
         this.adopted = adopted;
         this.unavailable = List.copyOf(unavailable);
@@ -121,10 +123,13 @@ public final class EgretDatapath implements AutoCloseable {
             throw new UncheckedIOException("cannot create pin directory " + config.pinDir(), e);
         }
         boolean adopted = true;
+        boolean upgraded = false;
         List<String> unavailable = new ArrayList<>();
         Path objects = null;
         try {
             long attachId = cgroupId(config.attachCgroup());
+            String version = programsVersion();
+            boolean sameVersion = Files.isDirectory(config.pinDir().resolve(version));
             for (Programs.Program p : Programs.ALL) {
                 Path pin = linkPin(config.pinDir(), p);
                 BpfLink stale = null;
@@ -138,7 +143,16 @@ public final class EgretDatapath implements AutoCloseable {
                         throw e;
                     }
                     if (at == attachId) {
-                        pinned.close();
+                        try (pinned) {
+                            if (!sameVersion) { // pinned by another build of Egret: its link runs this build's code now
+                                if (objects == null) {
+                                    objects = extractObjects();
+                                }
+                                if (upgrade(config, objects.resolve(p.object() + ".bpf.o"), p, pinned, unavailable)) {
+                                    upgraded = true;
+                                }
+                            }
+                        }
                         continue;
                     }
                     // detached (an uninstall cut short, bpftool link detach) or attached to another cgroup: a pin
@@ -166,6 +180,9 @@ public final class EgretDatapath implements AutoCloseable {
                     }
                 }
             }
+            if (!sameVersion) {
+                markVersion(config.pinDir(), version);
+            }
         } finally {
             deleteTree(objects);
         }
@@ -174,7 +191,7 @@ public final class EgretDatapath implements AutoCloseable {
             unavailable.add("lsm_socket (attached, but BPF LSM is not active: add bpf to the kernel's lsm= boot parameter;"
                     + " until then raw and packet sockets are not refused)");
         }
-        EgretDatapath d = new EgretDatapath(config, adopted, unavailable);
+        EgretDatapath d = new EgretDatapath(config, adopted && !upgraded, upgraded, unavailable);
         try {
             for (String m : Programs.MAPS) {
                 d.maps.put(m, BpfMap.openPinned(m, config.pinDir().resolve(m)));
@@ -246,6 +263,76 @@ public final class EgretDatapath implements AutoCloseable {
                         + ": it was made by another version; remove the old datapath (egret node --uninstall) first");
             }
         });
+    }
+
+    /**
+     * Runs this build's code for {@code p} in its pinned {@code link}: loads the object against the pinned maps and
+     * swaps the link's program in one step (BPF_LINK_UPDATE), so enforcement neither lapses nor runs twice. An
+     * optional program that no longer loads keeps its old code. Whether the program was replaced.
+     */
+    private static boolean upgrade(DatapathConfig config, Path object, Programs.Program p, BpfLink link,
+                                   List<String> unavailable) {
+        try (BpfObject obj = BpfObject.open(object, config.pinDir())) {
+            config.mapSizes().forEach(obj::maxEntries);
+            if (p.optional()) {
+                obj.loadQuietly();
+            } else {
+                obj.load();
+            }
+            obj.replaceProgramOf(link, p.name());
+            Path progPin = config.pinDir().resolve("prog_" + p.name());
+            Files.deleteIfExists(progPin);
+            obj.pinProgram(p.name(), progPin);
+            return true;
+        } catch (BpfException e) {
+            if (!p.optional()) {
+                throw new BpfException("cannot run this version's " + p.name() + " in the pinned datapath of "
+                        + config.pinDir() + " (made by another version; remove it with egret node --uninstall): "
+                        + e.getMessage(), e.errno());
+            }
+            unavailable.add(p.name() + " (kept at the pinned version: " + e.getMessage() + ")");
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The name of the marker directory that says which build's programs the pinned links run: a digest of the BPF
+     * objects on the classpath (bpffs holds no regular files, but directories).
+     */
+    static String programsVersion() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (Programs.Program p : Programs.ALL) {
+                try (InputStream in = EgretDatapath.class.getResourceAsStream("/bpf/" + p.object() + ".bpf.o")) {
+                    if (in == null) {
+                        throw new IllegalStateException("BPF object " + p.object() + " is not on the classpath (build bpf/)");
+                    }
+                    md.update(p.name().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    md.update(in.readAllBytes());
+                }
+            }
+            return "programs-" + java.util.HexFormat.of().formatHex(md.digest(), 0, 8);
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot read the BPF objects", e);
+        }
+    }
+
+    private static void markVersion(Path pinDir, String version) {
+        try (Stream<Path> children = Files.list(pinDir)) {
+            for (Path old : children.filter(c -> c.getFileName().toString().startsWith("programs-")).toList()) {
+                Files.deleteIfExists(old);
+            }
+            Files.createDirectory(pinDir.resolve(version));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot mark the programs' version in " + pinDir, e);
+        }
+    }
+
+    /** Whether this open replaced the code of pinned programs made by another build (their maps and links kept). */
+    public boolean upgraded() {
+        return upgraded;
     }
 
     private static void deletePin(Path pin) {

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -268,6 +269,55 @@ class DatapathKernelIT {
         assertEquals(fdsBefore, OpenFds.bpfAndCgroup(), "the stale links' fds are closed too");
         assertEquals(List.of("ok", "EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p));
         EgretDatapath.uninstall(env.pinDir);
+    }
+
+    /**
+     * A datapath pinned by another build (an agent upgrade) runs this build's programs after the open, through the
+     * same links and maps: the policy stays in force throughout.
+     */
+    @Test
+    void anUpgradeSwapsTheProgramsOfThePinnedLinksAndKeepsTheirMaps() throws Exception {
+        Servers s = server("0.0.0.0");
+        String p = Integer.toString(s.port());
+        try (EgretDatapath d = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()))) {
+            enforce(d, policy("  egress: [{toCIDR: [127.0.0.1/32]}]\n"));
+        }
+        java.nio.file.Path marker = env.pinDir.resolve(EgretDatapath.programsVersion());
+        assertTrue(java.nio.file.Files.isDirectory(marker), "the pinned programs' version is marked");
+        Map<String, Long> before = linkPrograms();
+        java.nio.file.Files.delete(marker);
+        java.nio.file.Files.createDirectory(env.pinDir.resolve("programs-0123456789abcdef")); // as an older build left it
+        List<String> fdsBefore = OpenFds.bpfAndCgroup();
+        try (EgretDatapath again = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()))) {
+            assertTrue(again.upgraded());
+            assertFalse(again.adopted());
+            assertEquals(7, again.workloads().get(wl.id()).slot(), "the maps, and so the policy, are kept");
+            assertEquals(List.of("ok", "EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p));
+        }
+        assertEquals(fdsBefore, OpenFds.bpfAndCgroup(), "no fd leaked by the upgrade");
+        Map<String, Long> after = linkPrograms();
+        assertEquals(before.keySet(), after.keySet(), "the same links");
+        before.forEach((link, prog) -> assertNotEquals(prog, after.get(link), link + " runs a newly loaded program"));
+        assertTrue(java.nio.file.Files.isDirectory(marker));
+        assertFalse(java.nio.file.Files.exists(env.pinDir.resolve("programs-0123456789abcdef")));
+        try (EgretDatapath third = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()))) {
+            assertTrue(third.adopted(), "the same build adopts without reloading");
+        }
+        assertEquals(after, linkPrograms());
+        assertEquals(List.of("ok", "EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p));
+        EgretDatapath.uninstall(env.pinDir);
+    }
+
+    private Map<String, Long> linkPrograms() throws Exception {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        try (var pins = java.nio.file.Files.list(env.pinDir)) {
+            for (java.nio.file.Path pin : pins.filter(f -> f.getFileName().toString().startsWith("link_")).toList()) {
+                try (dev.egret.libbpf.BpfLink link = dev.egret.libbpf.BpfLink.openPinned(pin)) {
+                    out.put(pin.getFileName().toString(), link.programId());
+                }
+            }
+        }
+        return out;
     }
 
     @Test
