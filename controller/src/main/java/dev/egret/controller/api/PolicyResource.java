@@ -13,6 +13,7 @@ import dev.egret.controller.store.AuditStore;
 import dev.egret.controller.store.PolicyStore;
 import dev.egret.controller.store.PolicyWatch;
 import dev.egret.controller.store.Precondition;
+import dev.egret.controller.store.PreconditionFailedException;
 import dev.egret.controller.store.WriteResult;
 import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.PolicyCodec;
@@ -38,6 +39,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -146,12 +148,10 @@ public class PolicyResource {
             throw ApiException.badField("metadata.name",
                     "'" + policy.name() + "' does not match the name in the path '" + name + "'");
         }
-        Precondition pre = Preconditions.fromIfMatch(headers.getHeaderString(HttpHeaders.IF_MATCH));
-        String bodyVersion = policy.metadata().resourceVersion();
-        if (pre == null && bodyVersion != null && !bodyVersion.isEmpty()) {
-            pre = Preconditions.fromBodyVersion(bodyVersion);
-        }
-        WriteResult r = store.put(policy.withResourceVersion(null), pre, caller(ctx).subject());
+        Preconditions.Condition condition = Preconditions.forPut(headers.getHeaderString(HttpHeaders.IF_MATCH),
+                headers.getHeaderString(HttpHeaders.IF_NONE_MATCH), policy.metadata().resourceVersion());
+        String subject = caller(ctx).subject();
+        WriteResult r = conditionally(name, condition, pre -> store.put(policy.withResourceVersion(null), pre, subject));
         return Response.status(r.created() ? 201 : 200)
                 .entity(text(PolicyCodec.toTree(r.policy()), headers))
                 .type(MediaTypes.wantsYaml(headers) ? MediaTypes.YAML : MediaType.APPLICATION_JSON)
@@ -164,9 +164,52 @@ public class PolicyResource {
     public Response delete(@PathParam("name") String name, @Context HttpHeaders headers,
                            @Context ContainerRequestContext ctx) {
         checkName(name);
-        Precondition pre = Preconditions.fromIfMatch(headers.getHeaderString(HttpHeaders.IF_MATCH));
-        WriteResult r = store.delete(name, pre, caller(ctx).subject()).orElseThrow(() -> notFound(name));
+        Preconditions.Condition condition = Preconditions.forDelete(headers.getHeaderString(HttpHeaders.IF_MATCH),
+                headers.getHeaderString(HttpHeaders.IF_NONE_MATCH));
+        String subject = caller(ctx).subject();
+        WriteResult r = conditionally(name, condition, pre -> store.delete(name, pre, subject))
+                .orElseThrow(() -> notFound(name));
         return Response.noContent().tag(etag(Long.toString(r.newVersion()))).build();
+    }
+
+    /**
+     * Runs a store write under the request's condition; a condition that does not hold is a 412 naming the header or
+     * field that asked for it. For an {@code If-Match} list the store is asked for the one listed version the policy
+     * is at (it checks that atomically); when the policy moved on in between to another listed version, again.
+     */
+    private <T> T conditionally(String name, Preconditions.Condition condition, Function<Precondition, T> write) {
+        if (condition == null) {
+            return write.apply(null);
+        }
+        if (condition.anyOf() == null) {
+            try {
+                return write.apply(condition.single());
+            } catch (PreconditionFailedException e) {
+                throw preconditionFailed(condition.field(), e.getMessage());
+            }
+        }
+        long current = store.get(name).map(PolicyResource::versionOf).orElse(0L);
+        for (int attempt = 0; ; attempt++) {
+            if (!condition.anyOf().contains(current) || attempt >= 5) {
+                throw preconditionFailed(condition.field(), "policy '" + name + "' is at resourceVersion " + current
+                        + (current == 0 ? " (does not exist)" : "") + ", the request required one of "
+                        + condition.anyOf());
+            }
+            try {
+                return write.apply(Precondition.version(current));
+            } catch (PreconditionFailedException e) {
+                current = e.currentVersion();
+            }
+        }
+    }
+
+    private static long versionOf(EgressPolicy p) {
+        String v = p.metadata().resourceVersion();
+        return v == null || v.isEmpty() ? 0 : Long.parseLong(v);
+    }
+
+    private static ApiException preconditionFailed(String field, String message) {
+        return new ApiException(Problem.field(412, "Precondition failed", field, message));
     }
 
     static Caller caller(ContainerRequestContext ctx) {

@@ -2,31 +2,112 @@ package dev.egret.controller.api;
 
 import dev.egret.controller.store.Precondition;
 
-/** Reads optimistic-concurrency conditions from {@code If-Match} and {@code metadata.resourceVersion}. */
+import java.util.Collections;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads optimistic-concurrency conditions from {@code If-Match}, {@code If-None-Match} and
+ * {@code metadata.resourceVersion}.
+ *
+ * <ul>
+ *   <li>{@code If-Match: *}: the policy must exist.</li>
+ *   <li>{@code If-Match: "7"}: the policy must be at version 7. Weak tags and bare numbers ({@code W/"7"}, {@code 7})
+ *       are accepted and compared like {@code "7"} (lenient: versions are exact, so weak and strong are the same).</li>
+ *   <li>{@code If-Match: "6", "7"} (a list, or several headers): the policy must be at one of them.</li>
+ *   <li>{@code If-None-Match: *} (PUT only): the policy must not exist (create only). Any other
+ *       {@code If-None-Match} on a write, or any on DELETE, is refused with 400.</li>
+ *   <li>Otherwise a {@code metadata.resourceVersion} in a PUT body acts like {@code If-Match} with that version.</li>
+ * </ul>
+ * A header wins over the body's version.
+ */
 final class Preconditions {
+    static final String IF_MATCH = "If-Match";
+    static final String IF_NONE_MATCH = "If-None-Match";
+    static final String BODY_VERSION = "metadata.resourceVersion";
+
     private Preconditions() {
     }
 
-    /** {@code *} means "must exist"; {@code "7"}, {@code W/"7"} or {@code 7} mean version 7; absent means none. */
-    static Precondition fromIfMatch(String header) {
-        if (header == null || header.isBlank()) {
-            return null;
-        }
-        String v = header.strip();
-        if (v.equals("*")) {
-            return Precondition.mustExist();
-        }
-        if (v.startsWith("W/")) {
-            v = v.substring(2);
-        }
-        if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-            v = v.substring(1, v.length() - 1);
-        }
-        return parse(v, "If-Match");
+    /**
+     * What a write requires of the policy's current version, and the request field it came from (named when it does
+     * not hold). Exactly one of {@code single} and {@code anyOf} is set.
+     *
+     * @param anyOf the versions of an {@code If-Match} list of more than one entity tag; 0 stands for "absent"
+     */
+    record Condition(String field, Precondition single, Set<Long> anyOf) {
     }
 
-    static Precondition fromBodyVersion(String v) {
-        return parse(v, "metadata.resourceVersion");
+    /** The condition of a PUT, or null for an unconditional write. */
+    static Condition forPut(String ifMatch, String ifNoneMatch, String bodyVersion) {
+        if (present(ifNoneMatch)) {
+            if (present(ifMatch)) {
+                throw ApiException.badField(IF_NONE_MATCH, "cannot be combined with If-Match (send one of them)");
+            }
+            if (!ifNoneMatch.strip().equals("*")) {
+                throw ApiException.badField(IF_NONE_MATCH, "'" + ifNoneMatch.strip()
+                        + "' is not supported on writes; only * (create only: the policy must not exist) is");
+            }
+            return new Condition(IF_NONE_MATCH, Precondition.version(0), null);
+        }
+        if (present(ifMatch)) {
+            return fromIfMatch(ifMatch);
+        }
+        if (bodyVersion != null && !bodyVersion.isEmpty()) {
+            return new Condition(BODY_VERSION, parse(bodyVersion, BODY_VERSION), null);
+        }
+        return null;
+    }
+
+    /** The condition of a DELETE, or null for an unconditional delete. */
+    static Condition forDelete(String ifMatch, String ifNoneMatch) {
+        if (present(ifNoneMatch)) {
+            throw ApiException.badField(IF_NONE_MATCH, "is not supported on DELETE (If-None-Match: * would require "
+                    + "the policy not to exist, so the delete could never succeed); use If-Match");
+        }
+        return present(ifMatch) ? fromIfMatch(ifMatch) : null;
+    }
+
+    /** {@code *}, one entity tag or a comma-separated list of them; see the class comment. */
+    static Condition fromIfMatch(String header) {
+        TreeSet<Long> versions = new TreeSet<>();
+        boolean star = false;
+        int elements = 0;
+        for (String part : header.split(",")) {
+            String v = part.strip();
+            if (v.isEmpty()) {
+                continue; // empty list elements are allowed by the HTTP list syntax
+            }
+            elements++;
+            if (v.equals("*")) {
+                star = true;
+                continue;
+            }
+            if (v.startsWith("W/")) {
+                v = v.substring(2);
+            }
+            if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+                v = v.substring(1, v.length() - 1);
+            }
+            versions.add(parse(v, IF_MATCH).version());
+        }
+        if (elements == 0) {
+            throw ApiException.badField(IF_MATCH, "'" + header + "' holds no entity tag");
+        }
+        if (star) {
+            if (elements > 1) {
+                throw ApiException.badField(IF_MATCH, "* cannot be combined with entity tags");
+            }
+            return new Condition(IF_MATCH, Precondition.mustExist(), null);
+        }
+        if (versions.size() == 1) {
+            return new Condition(IF_MATCH, Precondition.version(versions.iterator().next()), null);
+        }
+        return new Condition(IF_MATCH, null, Collections.unmodifiableSortedSet(versions));
+    }
+
+    private static boolean present(String header) {
+        return header != null && !header.isBlank();
     }
 
     private static Precondition parse(String v, String field) {

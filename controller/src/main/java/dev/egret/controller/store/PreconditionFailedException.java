@@ -8,7 +8,8 @@ public class PreconditionFailedException extends RuntimeException {
     public PreconditionFailedException(String name, long currentVersion, Precondition expected) {
         super("policy '" + name + "' is at resourceVersion " + currentVersion
                 + (currentVersion == 0 ? " (does not exist)" : "")
-                + ", the request required " + (expected.version() == -1 ? "an existing policy" : expected.version()));
+                + ", the request required " + (expected.version() == -1 ? "an existing policy"
+                : expected.version() == 0 ? "that it not exist" : expected.version()));
         this.name = name;
         this.currentVersion = currentVersion;
     }

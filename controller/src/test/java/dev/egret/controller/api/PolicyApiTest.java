@@ -77,6 +77,56 @@ class PolicyApiTest {
     }
 
     @Test
+    void ifNoneMatchStarCreatesOnlyOnce() {
+        String name = uniqueName("create-only");
+        as(ADMIN).contentType("application/json").header("If-None-Match", "*").body(policyJson(name, 443))
+                .put("/api/v1/policies/" + name).then().statusCode(201);
+        as(ADMIN).contentType("application/json").header("If-None-Match", "*").body(policyJson(name, 9999))
+                .put("/api/v1/policies/" + name)
+                .then().statusCode(412).contentType("application/problem+json")
+                .body("errors[0].field", equalTo("If-None-Match"))
+                .body("detail", containsString("not exist"));
+        as(VIEWER).get("/api/v1/policies/" + name).then().statusCode(200)
+                .body("spec.egress[0].toPorts[0].port", equalTo(443));
+
+        as(ADMIN).contentType("application/json").header("If-None-Match", "\"1\"").body(policyJson(name, 9999))
+                .put("/api/v1/policies/" + name)
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("errors[0].field", equalTo("If-None-Match"));
+        as(ADMIN).contentType("application/json").header("If-None-Match", "*").header("If-Match", "*")
+                .body(policyJson(name, 9999)).put("/api/v1/policies/" + name)
+                .then().statusCode(400).body("errors[0].field", equalTo("If-None-Match"));
+        as(ADMIN).header("If-None-Match", "*").delete("/api/v1/policies/" + name)
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("errors[0].field", equalTo("If-None-Match"));
+        as(VIEWER).get("/api/v1/policies/" + name).then().statusCode(200)
+                .body("spec.egress[0].toPorts[0].port", equalTo(443));
+    }
+
+    @Test
+    void ifMatchListMatchesAnyOfItsVersions() {
+        String name = uniqueName("list");
+        long v1 = version(as(ADMIN).contentType("application/json").body(policyJson(name, 443))
+                .put("/api/v1/policies/" + name));
+        long v2 = version(as(ADMIN).contentType("application/json").body(policyJson(name, 444))
+                .put("/api/v1/policies/" + name));
+        String both = "\"" + v1 + "\", W/\"" + v2 + "\"";
+        long v3 = version(as(ADMIN).contentType("application/json").header("If-Match", both)
+                .body(policyJson(name, 445)).put("/api/v1/policies/" + name).then().statusCode(200).extract().response());
+        as(ADMIN).contentType("application/json").header("If-Match", both).body(policyJson(name, 9999))
+                .put("/api/v1/policies/" + name)
+                .then().statusCode(412).contentType("application/problem+json")
+                .body("errors[0].field", equalTo("If-Match"))
+                .body("detail", containsString("at resourceVersion " + v3));
+        as(ADMIN).header("If-Match", both).delete("/api/v1/policies/" + name).then().statusCode(412);
+        as(VIEWER).get("/api/v1/policies/" + name).then().body("spec.egress[0].toPorts[0].port", equalTo(445));
+        as(ADMIN).contentType("application/json").header("If-Match", "*, \"" + v3 + "\"").body(policyJson(name, 1))
+                .put("/api/v1/policies/" + name).then().statusCode(400).body("errors[0].field", equalTo("If-Match"));
+        as(ADMIN).header("If-Match", "\"" + v1 + "\", \"" + v3 + "\"").delete("/api/v1/policies/" + name)
+                .then().statusCode(204);
+    }
+
+    @Test
     void staleResourceVersionInBodyIsRefused() {
         String name = uniqueName("bodyrv");
         long v1 = version(as(ADMIN).contentType("application/json").body(policyJson(name, 443))
