@@ -2,6 +2,7 @@ package dev.egret.controller.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.egret.controller.store.PreconditionFailedException;
+import dev.egret.controller.store.StoreWriteException;
 import dev.egret.policy.PolicyValidationException;
 import jakarta.ws.rs.NotAcceptableException;
 import jakarta.ws.rs.NotAllowedException;
@@ -29,6 +30,14 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response precondition(PreconditionFailedException e) {
         return Problem.field(412, "Precondition failed", "If-Match", e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response storeWrite(StoreWriteException e) {
+        LOG.error(e.getMessage(), e);
+        return Problem.of(500, "Internal error", e.applied()
+                ? "the change was applied but the store could not confirm it durable; read it back before retrying"
+                : "the store could not write the change; nothing was applied");
     }
 
     @ServerExceptionMapper

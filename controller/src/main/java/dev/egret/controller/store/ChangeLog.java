@@ -3,6 +3,7 @@ package dev.egret.controller.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +22,7 @@ import java.util.List;
  * Opening the log drops a torn last line and every entry newer than the state it belongs to.
  */
 final class ChangeLog {
+    private static final Logger LOG = Logger.getLogger(ChangeLog.class);
     private final Path file;
     private final ObjectMapper json = new ObjectMapper();
     private final List<ChangeRecord> records;
@@ -40,6 +42,12 @@ final class ChangeLog {
                 if (r == null || r.newResourceVersion() > committedVersion) {
                     rewrite = true;
                     continue;
+                }
+                // a write that failed after logging and whose entry could not be cut away logged a version that the
+                // next write logged again: the later entry is the one that applied
+                while (!kept.isEmpty() && kept.getLast().newResourceVersion() >= r.newResourceVersion()) {
+                    kept.removeLast();
+                    rewrite = true;
                 }
                 kept.add(r);
             }
@@ -62,14 +70,53 @@ final class ChangeLog {
         }
     }
 
-    synchronized void append(ChangeRecord r) throws IOException {
+    /**
+     * Appends {@code r} and fsyncs it; returns the log's length before, for {@link #undo}. When the append fails, what
+     * it wrote is cut away (best effort), so the next line does not join a torn one.
+     */
+    synchronized long append(ChangeRecord r) throws IOException {
         byte[] line = (toJson(r) + "\n").getBytes(StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
-            ch.write(ByteBuffer.wrap(line));
-            ch.force(true);
+            long before = ch.size();
+            try {
+                ByteBuffer buf = ByteBuffer.wrap(line);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            } catch (IOException e) {
+                truncate(before, e);
+                throw e;
+            }
+            records.add(r);
+            return before;
         }
-        records.add(r);
+    }
+
+    /**
+     * Takes back {@code r}, the last append, whose change did not apply: drops it from the records and cuts the file
+     * back to {@code length}, its length before the append. Cutting the file is best effort: if it fails, opening the
+     * log drops the entry (it is newer than the state, or superseded by the next write's entry of the same version).
+     */
+    synchronized void undo(ChangeRecord r, long length) {
+        if (!records.isEmpty() && records.getLast() == r) {
+            records.removeLast();
+        }
+        truncate(length, null);
+    }
+
+    private void truncate(long length, IOException cause) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.truncate(length);
+            ch.force(true);
+        } catch (IOException e) {
+            if (cause != null) {
+                cause.addSuppressed(e);
+            }
+            LOG.warnf("change log: cannot cut %s back to %d bytes after a failed write: %s", file, length,
+                    e.getMessage());
+        }
     }
 
     synchronized List<ChangeRecord> read() {

@@ -127,14 +127,35 @@ public final class FilePolicyStore implements PolicyStore {
         }
     }
 
-    /** Makes {@code after} the durable state; on failure the in-memory state is left untouched. */
+    /**
+     * Makes {@code after} the durable state. When it fails, memory, change log and state file are left agreeing: if the
+     * state file was not replaced, the change is taken back out of the log (nothing was applied); if it was replaced
+     * but the directory fsync after the rename failed, the file already holds the new state, which is what every read
+     * and a restart see (should a crash lose the rename, opening the store drops the then newer log entry), so the
+     * change is adopted in memory too and reported as applied but not confirmed durable. Re-writing the old state
+     * instead would need the same failing directory fsync to be durable, so it would not be more certain.
+     */
     private void commit(TreeMap<String, EgressPolicy> after, long version, ChangeRecord change) {
+        long logLength;
         try {
-            log.append(change);
-            writeState(after, version);
+            logLength = log.append(change);
         } catch (IOException e) {
-            throw new UncheckedIOException("policy store write failed, nothing was applied", e);
+            throw new StoreWriteException(false, "policy store write failed, nothing was applied", e);
         }
+        try {
+            writeState(after, version);
+        } catch (DurableFiles.NotDurableException e) {
+            apply(after, version);
+            throw new StoreWriteException(true, "policy store wrote resourceVersion " + version
+                    + " but could not confirm it durable", e);
+        } catch (IOException | RuntimeException e) {
+            log.undo(change, logLength);
+            throw new StoreWriteException(false, "policy store write failed, nothing was applied", e);
+        }
+        apply(after, version);
+    }
+
+    private void apply(TreeMap<String, EgressPolicy> after, long version) {
         policies.clear();
         policies.putAll(after);
         resourceVersion = version;

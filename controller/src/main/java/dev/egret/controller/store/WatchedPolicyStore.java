@@ -32,16 +32,35 @@ public final class WatchedPolicyStore implements PolicyStore {
 
     @Override
     public WriteResult put(EgressPolicy policy, Precondition expectedVersion, String subject) {
-        WriteResult r = store.put(policy, expectedVersion, subject);
+        WriteResult r;
+        try {
+            r = store.put(policy, expectedVersion, subject);
+        } catch (StoreWriteException e) {
+            changedIfApplied(e);
+            throw e;
+        }
         watch.changed();
         return r;
     }
 
     @Override
     public Optional<WriteResult> delete(String name, Precondition expectedVersion, String subject) {
-        Optional<WriteResult> r = store.delete(name, expectedVersion, subject);
+        Optional<WriteResult> r;
+        try {
+            r = store.delete(name, expectedVersion, subject);
+        } catch (StoreWriteException e) {
+            changedIfApplied(e);
+            throw e;
+        }
         r.ifPresent(x -> watch.changed());
         return r;
+    }
+
+    /** A write applied but not confirmed durable is visible, so watchers hear of it like of any other. */
+    private void changedIfApplied(StoreWriteException e) {
+        if (e.applied()) {
+            watch.changed();
+        }
     }
 
     @Override

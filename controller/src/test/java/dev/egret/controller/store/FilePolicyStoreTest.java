@@ -47,6 +47,44 @@ class FilePolicyStoreTest {
     }
 
     @Test
+    void aFailedStateWriteTakesItsChangeBackOutOfTheLog(@TempDir Path dir) throws Exception {
+        FilePolicyStore s = new FilePolicyStore(dir, CLOCK);
+        s.put(policy("a", 1), null, "alice");
+        long logBytes = Files.size(dir.resolve(FilePolicyStore.LOG_FILE));
+        Path obstacle = Files.createDirectory(dir.resolve(FilePolicyStore.STATE_FILE + ".tmp"));
+        assertThrows(StoreWriteException.class, () -> s.put(policy("a", 2), null, "bob"));
+        assertThrows(StoreWriteException.class, () -> s.delete("a", null, "bob"));
+        assertEquals(1, s.changes().size(), "no change is logged for the failed writes");
+        assertEquals(1, s.resourceVersion());
+        assertEquals(logBytes, Files.size(dir.resolve(FilePolicyStore.LOG_FILE)), "the log file is cut back");
+        Files.delete(obstacle);
+
+        s.put(policy("b", 3), null, "carol");
+        assertEquals(java.util.List.of(1L, 2L), s.changes().stream().map(ChangeRecord::newResourceVersion).toList());
+        FilePolicyStore reopened = new FilePolicyStore(dir, CLOCK);
+        assertEquals(java.util.List.of(1L, 2L),
+                reopened.changes().stream().map(ChangeRecord::newResourceVersion).toList());
+        assertEquals(java.util.List.of("alice", "carol"), reopened.changes().stream().map(ChangeRecord::subject).toList());
+        assertEquals(1, reopened.get("a").orElseThrow().spec().egress().get(0).toPorts().get(0).port());
+    }
+
+    @Test
+    void anEntryThatCouldNotBeCutAwayIsDroppedOnOpen(@TempDir Path dir) throws Exception {
+        FilePolicyStore s = new FilePolicyStore(dir, CLOCK);
+        s.put(policy("a", 1), null, "alice");
+        Path log = dir.resolve(FilePolicyStore.LOG_FILE);
+        String first = Files.readAllLines(log).get(0);
+        // as if a failed write's entry for version 2 stayed in the file and the next write logged 2 again
+        String failed = first.replace("\"newResourceVersion\":1", "\"newResourceVersion\":2")
+                .replace("\"oldResourceVersion\":0", "\"oldResourceVersion\":1").replace("alice", "mallory");
+        Files.writeString(log, failed + "\n", StandardOpenOption.APPEND);
+        s.put(policy("b", 2), null, "bob");
+        FilePolicyStore reopened = new FilePolicyStore(dir, CLOCK);
+        assertEquals(java.util.List.of("alice", "bob"), reopened.changes().stream().map(ChangeRecord::subject).toList());
+        assertEquals(2, Files.readAllLines(log).size(), "the log file is rewritten without the stale entry");
+    }
+
+    @Test
     void failedPreconditionWritesNothing(@TempDir Path dir) throws Exception {
         FilePolicyStore s = new FilePolicyStore(dir, CLOCK);
         s.put(policy("a", 1), null, "alice");
