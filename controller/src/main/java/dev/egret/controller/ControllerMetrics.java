@@ -18,7 +18,10 @@ public final class ControllerMetrics {
     public static final String AUDIT_APPEND = "egret_audit_append_seconds";
     /** Gauge {state}: registered nodes by state (ready, not-ready, stale). */
     public static final String NODES = "egret_nodes";
-    /** Gauge {workload}: destinations of a workload that are circular dependencies. */
+    /**
+     * Gauge {workload}: destinations of a workload that are circular dependencies; only workloads with some, at most
+     * 1000 of them, the rest summed under {@code workload="_other"}.
+     */
     public static final String CIRCULAR = "egret_circular_dependencies";
     /** Gauge: clients waiting in a policy watch. */
     public static final String POLICY_WATCHERS = "egret_policy_watchers";

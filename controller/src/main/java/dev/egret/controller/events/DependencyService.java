@@ -9,24 +9,40 @@ import dev.egret.controller.store.PolicyStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Keeps the dependency aggregate of the stored events current (fed by the store, rebuilt after a prune) and renders it
- * against the policies of the moment; exports the count of circular dependencies per workload.
+ * against the policies of the moment; exports the count of circular dependencies per workload (bounded: see
+ * {@link #updateGauges}).
  */
 public final class DependencyService implements AuditStore.Listener {
     private final PolicyStore policies;
     private final MeterRegistry registry;
-    private final Map<String, AtomicLong> circular = new ConcurrentHashMap<>();
+    /** The label value of the series that sums the workloads beyond {@code maxSeries}. */
+    public static final String OTHER = "_other";
+    /** Workloads with a series of their own, at most. */
+    public static final int MAX_SERIES = 1000;
+
+    private record Series(AtomicLong value, Gauge gauge) {
+    }
+
+    private final Map<String, Series> circular = new HashMap<>();
+    private final int maxSeries;
     private DependencyAggregator aggregate = new DependencyAggregator();
 
     public DependencyService(AuditStore store, PolicyStore policies, MeterRegistry registry) {
+        this(store, policies, registry, MAX_SERIES);
+    }
+
+    DependencyService(AuditStore store, PolicyStore policies, MeterRegistry registry, int maxSeries) {
         this.policies = policies;
         this.registry = registry;
+        this.maxSeries = maxSeries;
         store.subscribe(this);
     }
 
@@ -56,20 +72,51 @@ public final class DependencyService implements AuditStore.Listener {
         view(null);
     }
 
-    private void updateGauges(List<WorkloadDependencies> all) {
-        Map<String, Long> now = new java.util.HashMap<>();
-        all.forEach(w -> now.put(w.workload(), w.circularCount()));
-        now.forEach((w, n) -> circular.computeIfAbsent(w, k -> {
-            AtomicLong v = new AtomicLong();
-            Gauge.builder(ControllerMetrics.CIRCULAR, v, AtomicLong::get).tag("workload", k)
-                    .description("Destinations of the workload that its policy protects (circular dependencies)")
-                    .register(registry);
-            return v;
-        }).set(n));
-        circular.forEach((w, v) -> {
-            if (!now.containsKey(w)) {
-                v.set(0);
+    /**
+     * Keeps one {@code egret_circular_dependencies{workload}} series per workload that has circular dependencies now,
+     * removing a series when its count drops to 0 or its workload is gone. At most {@code maxSeries} workloads (those
+     * with the most, then by name) get a series of their own; the rest are summed in one series labelled
+     * {@value #OTHER} (present only while there are such workloads), so the label's cardinality stays bounded whatever
+     * names the nodes report. A workload really named {@value #OTHER} is counted in that series too.
+     */
+    void updateGauges(List<WorkloadDependencies> all) {
+        synchronized (circular) { // not this: appends of audit events need not wait for the registry
+            updateGaugesLocked(all);
+        }
+    }
+
+    private void updateGaugesLocked(List<WorkloadDependencies> all) {
+        List<WorkloadDependencies> circularOnes = all.stream().filter(w -> w.circularCount() > 0)
+                .sorted(Comparator.comparingLong(WorkloadDependencies::circularCount).reversed()
+                        .thenComparing(WorkloadDependencies::workload))
+                .toList();
+        Map<String, Long> wanted = new HashMap<>();
+        long other = 0;
+        for (WorkloadDependencies w : circularOnes) {
+            if (wanted.size() < maxSeries && !w.workload().equals(OTHER)) {
+                wanted.merge(w.workload(), w.circularCount(), Long::sum);
+            } else {
+                other += w.circularCount();
             }
-        });
+        }
+        if (other > 0) {
+            wanted.put(OTHER, other);
+        }
+        for (var it = circular.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!wanted.containsKey(e.getKey())) {
+                registry.remove(e.getValue().gauge());
+                it.remove();
+            }
+        }
+        wanted.forEach((w, n) -> circular.computeIfAbsent(w, this::register).value().set(n));
+    }
+
+    private Series register(String workload) {
+        AtomicLong v = new AtomicLong();
+        Gauge g = Gauge.builder(ControllerMetrics.CIRCULAR, v, AtomicLong::get).tag("workload", workload)
+                .description("Destinations of the workload that its policy protects (circular dependencies)")
+                .register(registry);
+        return new Series(v, g);
     }
 }
