@@ -8,6 +8,7 @@ import dev.egret.audit.AuditEventCodec;
 import dev.egret.controller.ControllerConfig;
 import dev.egret.controller.events.AuditSink;
 import dev.egret.controller.events.EventIngest;
+import dev.egret.controller.events.EventTimes;
 import dev.egret.policy.Violation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,6 +22,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -28,7 +30,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * {@code POST /api/v1/events}: a node's batch of audit events (a JSON array, at most 1 MiB and
  * {@code egret.events.max-batch-events} events). Answers {@code {"accepted":N,"duplicates":M}} once the batch is
- * durable; a bad batch is refused whole with every problem named ({@code [3].verdict}).
+ * durable; a bad batch is refused whole with every problem named ({@code [3].verdict}). An event whose {@code time}
+ * is more than an hour ahead of the controller's clock is a problem; old events are fine (late journals).
  */
 @Path("/api/v1/events")
 public class EventsResource {
@@ -62,10 +65,13 @@ public class EventsResource {
                     events.size() + " events, more than " + config.maxBatchEvents() + " in one batch"));
         }
         List<Violation> violations = new ArrayList<>();
+        Instant now = Instant.now();
         for (int i = 0; i < events.size(); i++) {
             for (String p : AuditEventChecks.problems(events.get(i))) {
                 violations.add(violation("[" + i + "]." + p));
             }
+            int at = i;
+            EventTimes.problem(events.get(i), now).ifPresent(p -> violations.add(violation("[" + at + "]." + p)));
         }
         if (!violations.isEmpty()) {
             rejected().increment(events.size());

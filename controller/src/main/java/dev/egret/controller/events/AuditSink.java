@@ -73,7 +73,8 @@ public class AuditSink {
         for (String v : values) {
             try {
                 AuditEvent e = AuditEventCodec.fromLine(v);
-                List<String> problems = AuditEventChecks.problems(e);
+                List<String> problems = new ArrayList<>(AuditEventChecks.problems(e));
+                EventTimes.problem(e, java.time.Instant.now()).ifPresent(problems::add);
                 if (!problems.isEmpty()) {
                     throw new IllegalArgumentException(String.join("; ", problems));
                 }

@@ -38,7 +38,8 @@ import java.util.stream.Stream;
  * <p>An event's arrival sequence number is its segment's first sequence plus its line number, so it is the same after
  * a restart. On open, a torn last line (a write cut by a crash, never acknowledged) is truncated away and unreadable
  * lines are skipped. Retention drops whole segments, oldest first, while the rest still hold {@code maxEvents}, and
- * segments whose newest event is older than {@code maxAge}.
+ * segments whose newest event is older than {@code maxAge} (wherever they are, but for the one appended to while
+ * others remain).
  */
 public final class FileAuditStore implements AuditStore, Closeable {
     private static final Logger LOG = Logger.getLogger(FileAuditStore.class);
@@ -294,30 +295,23 @@ public final class FileAuditStore implements AuditStore, Closeable {
             boolean last = segments.size() == 1;
             long held = countOf(oldest);
             boolean overCount = !last && size() - held >= retention.maxEvents();
-            boolean expired = oldest.lines > 0 && oldest.newest.isBefore(cutoff);
-            if (!overCount && !expired) {
+            if (!overCount && !expired(oldest, cutoff)) {
                 break;
             }
-            try {
-                if (last && active != null) {
-                    active.close();
-                    active = null;
-                }
-                Files.deleteIfExists(oldest.path);
-            } catch (IOException e) {
-                LOG.warnf("audit store: cannot delete %s: %s", oldest.path, e.getMessage());
+            if (!drop(oldest, last)) {
                 break;
             }
-            for (long seq = oldest.firstSeq; seq < oldest.firstSeq + oldest.lines; seq++) {
-                AuditEvent e = bySeq.remove(seq);
-                if (e != null) {
-                    byTime.remove(new AuditCursor(e.time(), seq));
-                    ids.remove(e.id());
-                }
-            }
-            segments.remove(oldest.firstSeq);
-            pruned += held;
             any = true;
+        }
+        // an unexpired segment (one holding an event that arrived late with a recent time, say) does not keep the
+        // expired ones after it; the last segment, the one appended to, is left to the loop above
+        for (Segment s : List.copyOf(segments.values())) {
+            if (s != segments.lastEntry().getValue() && expired(s, cutoff)) {
+                if (!drop(s, false)) {
+                    break;
+                }
+                any = true;
+            }
         }
         if (any) {
             try {
@@ -328,6 +322,35 @@ public final class FileAuditStore implements AuditStore, Closeable {
             List<AuditEvent> all = all();
             listeners.forEach(l -> l.replaced(all));
         }
+    }
+
+    private static boolean expired(Segment s, Instant cutoff) {
+        return s.lines > 0 && s.newest.isBefore(cutoff);
+    }
+
+    /** Deletes a segment and forgets its events; false (and logged) when the file cannot be deleted. */
+    private boolean drop(Segment s, boolean last) {
+        long held = countOf(s);
+        try {
+            if (last && active != null) {
+                active.close();
+                active = null;
+            }
+            Files.deleteIfExists(s.path);
+        } catch (IOException e) {
+            LOG.warnf("audit store: cannot delete %s: %s", s.path, e.getMessage());
+            return false;
+        }
+        for (long seq = s.firstSeq; seq < s.firstSeq + s.lines; seq++) {
+            AuditEvent e = bySeq.remove(seq);
+            if (e != null) {
+                byTime.remove(new AuditCursor(e.time(), seq));
+                ids.remove(e.id());
+            }
+        }
+        segments.remove(s.firstSeq);
+        pruned += held;
+        return true;
     }
 
     private long countOf(Segment s) {

@@ -68,6 +68,10 @@ class EventsApiTest {
                 Arguments.of("bad verdict", "[" + good + "," + good.replace("\"allow\"", "\"maybe\"") + "]", "[1].verdict"),
                 Arguments.of("bad kind", "[" + good.replace("\"connect\"", "\"ping\"") + "]", "[0].kind"),
                 Arguments.of("bad time", "[" + good.replace(T, "yesterday") + "]", "[0].time"),
+                Arguments.of("time far ahead", "[" + good + "," + ok("bad-batch-future", w)
+                        .replace(T, "2099-01-01T00:00:00Z") + "]", "[1].time"),
+                Arguments.of("time over an hour ahead", "[" + good.replace(T, java.time.Instant.now()
+                        .plus(java.time.Duration.ofMinutes(90)).toString()) + "]", "[0].time"),
                 Arguments.of("port out of range", "[" + good.replace("\"port\":443", "\"port\":70000") + "]", "[0].port"),
                 Arguments.of("port not a number", "[" + good.replace("\"port\":443", "\"port\":\"https\"") + "]",
                         "[0].port"),
@@ -86,6 +90,17 @@ class EventsApiTest {
                 .then().statusCode(400).contentType("application/problem+json")
                 .body("errors.field", hasItem(field)).body("detail", containsString(field));
         org.junit.jupiter.api.Assertions.assertEquals(0, stored("bad-batch-workload"), "nothing of a bad batch is stored");
+    }
+
+    @Test
+    void oldEventsAndOnesSlightlyAheadOfTheClockAreAccepted() {
+        String w = uniqueName("times");
+        String old = ok(w + "-old", w).replace(T, "2001-01-01T00:00:00Z");
+        String ahead = ok(w + "-ahead", w).replace(T, java.time.Instant.now()
+                .plus(java.time.Duration.ofMinutes(30)).toString());
+        as(NODE).contentType("application/json").body(batch(old, ahead)).post("/api/v1/events")
+                .then().statusCode(200).body("accepted", equalTo(2));
+        org.junit.jupiter.api.Assertions.assertEquals(2, stored(w));
     }
 
     @Test

@@ -131,6 +131,27 @@ class FileAuditStoreTest {
     }
 
     @Test
+    void anUnexpiredSegmentDoesNotKeepTheExpiredOnesAfterIt(@TempDir Path dir) throws Exception {
+        FileAuditStore s = new FileAuditStore(dir, new AuditRetention(1000, Duration.ofMinutes(30), 10), CLOCK);
+        s.append(events("recent-", 10, 3000));   // T0+50min: not expired
+        s.append(events("late-", 10, 0));        // T0, delivered late: older than now-30min
+        s.append(events("new-", 3, 3100));       // the segment appended to
+        s.prune(CLOCK.instant());
+        List<String> expected = Stream.concat(events("recent-", 10, 0).stream(), events("new-", 3, 0).stream())
+                .map(AuditEvent::id).toList();
+        assertEquals(expected, s.all().stream().map(AuditEvent::id).toList());
+        assertEquals(10, s.prunedTotal());
+        assertEquals(2, segments(dir).size());
+        s.close();
+
+        FileAuditStore reopened = new FileAuditStore(dir, new AuditRetention(1000, Duration.ofMinutes(30), 10), CLOCK);
+        assertEquals(expected, reopened.all().stream().map(AuditEvent::id).toList());
+        reopened.append(events("after-", 1, 3200));
+        assertEquals(14, reopened.size());
+        reopened.close();
+    }
+
+    @Test
     void queryIsNewestFirstWithStableCursorsAndFilters(@TempDir Path dir) {
         FileAuditStore s = new FileAuditStore(dir, ROOMY, CLOCK);
         s.append(events("q-", 30, 0));
