@@ -98,13 +98,6 @@ final class PolicyReader {
         Workloads workloads = workloads(n.get("workloads"));
         List<Rule> egress = list(n.get("egress"), "spec.egress", this::rule);
         List<Rule> deny = list(n.get("deny"), "spec.deny", this::rule);
-        for (int i = 0; i < deny.size(); i++) {
-            Rule r = deny.get(i);
-            if (r != null && !r.toFQDNs().isEmpty() && !r.toPorts().isEmpty()) {
-                bad("spec.deny[" + i + "].toPorts", "a deny rule with toFQDNs denies its names on every port (the DNS "
-                        + "proxy refuses to resolve them): give toPorts to a deny rule with toCIDR only");
-            }
-        }
         List<String> protects = list(n.get("protects"), "spec.protects", (e, p) -> pattern(e, p));
         Boolean allowRaw = bool(n, "spec", "allowRawSockets");
         Limits limits = limits(n.get("limits"));

@@ -113,8 +113,6 @@ class PolicyCodecTest {
                 Arguments.of("spec: {deny: [{toFQDNs: [{matchName: 'a..com'}]}]}", "spec.deny[0].toFQDNs[0].matchName"),
                 Arguments.of("spec: {deny: [{toFQDNs: [{matchName: a.com, matchPattern: '*.a.com'}]}]}", "spec.deny[0].toFQDNs[0]"),
                 Arguments.of("spec: {deny: [{toFQDNs: [{matchName: '" + "a.".repeat(127) + "com'}]}]}", "spec.deny[0].toFQDNs[0].matchName"),
-                Arguments.of("spec: {deny: [{toFQDNs: [{matchName: mail.example.com}], toPorts: [{port: 25}]}]}",
-                        "spec.deny[0].toPorts"),
                 Arguments.of("spec: {protects: ['bad pattern']}", "spec.protects[0]"),
                 Arguments.of("spec: {limits: {memory: lots}}", "spec.limits.memory"),
                 Arguments.of("spec: {limits: {memory: 12Qi}}", "spec.limits.memory"),
@@ -227,5 +225,17 @@ class PolicyCodecTest {
         assertTrue(j.violations().getFirst().message().contains("more than one document"), j.getMessage());
         assertEquals("deploy-web", PolicyCodec.parseJson(json + "\n  ").name()); // trailing blanks are fine
         assertEquals("deploy-web", PolicyCodec.parseYaml("---\n" + FULL).name()); // so is a leading marker
+    }
+
+    @Test
+    void aPortScopedNameDenyIsReadButNotWrittenAnyMore() {
+        String doc = merge("spec: {deny: [{toFQDNs: [{matchName: mail.example.com}], toPorts: [{port: 25}]}, "
+                + "{toCIDR: [10.0.0.0/8], toPorts: [{port: 25}]}]}");
+        EgressPolicy stored = PolicyCodec.parseYaml(doc); // written before the rule: still applies after an upgrade
+        PolicyValidationException e = assertThrows(PolicyValidationException.class, () -> NewPolicyRules.check(stored));
+        assertEquals(List.of("spec.deny[0].toPorts"), e.violations().stream().map(Violation::field).toList(),
+                "toPorts stays valid on a deny rule with toCIDR only");
+        EgressPolicy full = PolicyCodec.parseYaml(FULL);
+        assertEquals(full, NewPolicyRules.check(full));
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.egret.policy.EgressPolicy;
+import dev.egret.policy.NewPolicyRules;
 import dev.egret.policy.PolicyCodec;
 import jakarta.ws.rs.core.MediaType;
 
@@ -34,7 +35,7 @@ final class RequestBodies {
     /** A checked body that must be a valid policy, in YAML when the media type says so, else JSON. */
     static EgressPolicy policy(String body, MediaType type, long maxBytes) {
         check(body, maxBytes);
-        return MediaTypes.isYaml(type) ? PolicyCodec.parseYaml(body) : PolicyCodec.parseJson(body);
+        return NewPolicyRules.check(MediaTypes.isYaml(type) ? PolicyCodec.parseYaml(body) : PolicyCodec.parseJson(body));
     }
 
     static void check(String body, long maxBytes) {

@@ -76,7 +76,7 @@ public final class DependencyService implements AuditStore.Listener {
      * Keeps one {@code egret_circular_dependencies{workload}} series per workload that has circular dependencies now,
      * removing a series when its count drops to 0 or its workload is gone. At most {@code maxSeries} workloads (those
      * with the most, then by name) get a series of their own; the rest are summed in one series labelled
-     * {@value #OTHER} (present only while there are such workloads), so the label's cardinality stays bounded whatever
+     * {@value #OTHER} (always present, 0 when there are none, so the metric always exists), so the label's cardinality stays bounded whatever
      * names the nodes report. A workload really named {@value #OTHER} is counted in that series too.
      */
     void updateGauges(List<WorkloadDependencies> all) {
@@ -99,9 +99,7 @@ public final class DependencyService implements AuditStore.Listener {
                 other += w.circularCount();
             }
         }
-        if (other > 0) {
-            wanted.put(OTHER, other);
-        }
+        wanted.put(OTHER, other); // always there (0 when none): the metric exists for rules and dashboards
         for (var it = circular.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (!wanted.containsKey(e.getKey())) {

@@ -46,6 +46,12 @@ class BadInputTest {
                 Arguments.of("bad limits", "application/json", ok.replace("\"protects\"",
                         "\"limits\":{\"memory\":\"lots\"},\"protects\""), "spec.limits.memory"),
                 Arguments.of("wrong apiVersion", "application/json", ok.replace("egret.dev/v1", "v2"), "apiVersion"),
+                Arguments.of("port-scoped name deny", "application/json", ok.replace("\"deny\":[{\"toCIDR\":[\"10.1.0.0/16\"]}]",
+                        "\"deny\":[{\"toFQDNs\":[{\"matchName\":\"smtp.example.com\"}],\"toPorts\":[{\"port\":25}]}]"),
+                        "spec.deny[0].toPorts"),
+                Arguments.of("YAML alias", "application/yaml", "apiVersion: egret.dev/v1\nkind: EgressPolicy\n"
+                        + "metadata: {name: " + NAME + "}\nspec:\n  protects: [&gh github.com]\n"
+                        + "  deny: [{toFQDNs: [{matchName: *gh}]}]\n", "body"),
                 Arguments.of("name differs from path", "application/json", policyJson("other-name", 443), "metadata.name"),
                 Arguments.of("empty body", "application/json", "", "body"));
     }
