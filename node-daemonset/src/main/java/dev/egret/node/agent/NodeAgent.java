@@ -126,6 +126,9 @@ public class NodeAgent {
         if (!datapath.unavailable().isEmpty()) {
             LOG.warnf("optional hooks unavailable on this kernel: %s", datapath.unavailable());
         }
+        if (datapath.upgradeProblem() != null) {
+            LOG.warnf("datapath upgrade: %s", datapath.upgradeProblem());
+        }
         long mirror = datapath.learnedCapacity() * MIRROR_BYTES_PER_ENTRY;
         if (mirror > Runtime.getRuntime().maxMemory() / 4) {
             LOG.warnf("the learned map holds up to %d addresses, whose copy in the agent's heap takes up to %d MiB of its "

@@ -49,6 +49,7 @@ public final class EgretDatapath implements AutoCloseable {
     private final boolean adopted;
     private final List<String> unavailable;
     private final boolean upgraded;
+    private final String upgradeProblem;
     private final ReentrantLock learnedLock = new ReentrantLock();
     /** What the kernel's learned map holds, entry for entry; guarded by {@link #learnedLock}. */
     private final Map<LearnedKey, Mirrored> learnedMirror = new HashMap<>();
@@ -107,8 +108,10 @@ public final class EgretDatapath implements AutoCloseable {
     private final LongAdder askerHits = new LongAdder();
     private final LongAdder askerMisses = new LongAdder();
 
-    private EgretDatapath(DatapathConfig config, boolean adopted, boolean upgraded, List<String> unavailable) {
+    private EgretDatapath(DatapathConfig config, boolean adopted, boolean upgraded, String upgradeProblem,
+                          List<String> unavailable) {
         this.upgraded = upgraded;
+        this.upgradeProblem = upgradeProblem;
         this.config = config;
         this.adopted = adopted;
         this.unavailable = List.copyOf(unavailable);
@@ -124,6 +127,8 @@ public final class EgretDatapath implements AutoCloseable {
         }
         boolean adopted = true;
         boolean upgraded = false;
+        String upgradeProblem = null;
+        Map<Programs.Program, BpfLink> toUpgrade = new LinkedHashMap<>();
         List<String> unavailable = new ArrayList<>();
         Path objects = null;
         try {
@@ -143,15 +148,10 @@ public final class EgretDatapath implements AutoCloseable {
                         throw e;
                     }
                     if (at == attachId) {
-                        try (pinned) {
-                            if (!sameVersion) { // pinned by another build of Egret: its link runs this build's code now
-                                if (objects == null) {
-                                    objects = extractObjects();
-                                }
-                                if (upgrade(config, objects.resolve(p.object() + ".bpf.o"), p, pinned, unavailable)) {
-                                    upgraded = true;
-                                }
-                            }
+                        if (sameVersion) {
+                            pinned.close();
+                        } else { // pinned by another build of Egret: its link is to run this build's code
+                            toUpgrade.put(p, pinned);
                         }
                         continue;
                     }
@@ -180,10 +180,18 @@ public final class EgretDatapath implements AutoCloseable {
                     }
                 }
             }
-            if (!sameVersion) {
+            if (!toUpgrade.isEmpty()) {
+                if (objects == null) {
+                    objects = extractObjects();
+                }
+                upgradeProblem = upgrade(config, objects, toUpgrade);
+                upgraded = upgradeProblem == null || !upgradeProblem.startsWith(KEPT_ALL);
+            }
+            if (!sameVersion && upgradeProblem == null) {
                 markVersion(config.pinDir(), version);
             }
         } finally {
+            toUpgrade.values().forEach(BpfLink::close);
             deleteTree(objects);
         }
         if (BpfLsm.active().map(active -> !active).orElse(false)
@@ -191,7 +199,7 @@ public final class EgretDatapath implements AutoCloseable {
             unavailable.add("lsm_socket (attached, but BPF LSM is not active: add bpf to the kernel's lsm= boot parameter;"
                     + " until then raw and packet sockets are not refused)");
         }
-        EgretDatapath d = new EgretDatapath(config, adopted && !upgraded, upgraded, unavailable);
+        EgretDatapath d = new EgretDatapath(config, adopted && !upgraded, upgraded, upgradeProblem, unavailable);
         try {
             for (String m : Programs.MAPS) {
                 d.maps.put(m, BpfMap.openPinned(m, config.pinDir().resolve(m)));
@@ -265,35 +273,60 @@ public final class EgretDatapath implements AutoCloseable {
         });
     }
 
+    private static final String KEPT_ALL = "kept the pinned programs of another build";
+
     /**
-     * Runs this build's code for {@code p} in its pinned {@code link}: loads the object against the pinned maps and
-     * swaps the link's program in one step (BPF_LINK_UPDATE), so enforcement neither lapses nor runs twice. An
-     * optional program that no longer loads keeps its old code. Whether the program was replaced.
+     * Runs this build's code in the pinned links of another build's programs: first loads every object against the
+     * pinned maps; only when every required one loads, swaps each link's program in one step (BPF_LINK_UPDATE), so
+     * enforcement neither lapses nor runs twice, nor runs a mix of builds because one program failed. An optional
+     * program that does not load keeps its old code. Null when everything was swapped, else what was kept and why
+     * (the version is then not marked, so the next start tries again).
      */
-    private static boolean upgrade(DatapathConfig config, Path object, Programs.Program p, BpfLink link,
-                                   List<String> unavailable) {
-        try (BpfObject obj = BpfObject.open(object, config.pinDir())) {
-            config.mapSizes().forEach(obj::maxEntries);
-            if (p.optional()) {
-                obj.loadQuietly();
-            } else {
-                obj.load();
+    private static String upgrade(DatapathConfig config, Path objects, Map<Programs.Program, BpfLink> links) {
+        Map<Programs.Program, BpfObject> loaded = new LinkedHashMap<>();
+        List<String> kept = new ArrayList<>();
+        Map<String, Integer> pinnedSizes = new HashMap<>(); // the pinned maps are reused as they are, whatever is configured
+        for (String m : Programs.MAPS) {
+            Path pin = config.pinDir().resolve(m);
+            if (Files.exists(pin)) {
+                try (BpfMap map = BpfMap.openPinned(m, pin)) {
+                    pinnedSizes.put(m, map.maxEntries());
+                }
             }
-            obj.replaceProgramOf(link, p.name());
-            Path progPin = config.pinDir().resolve("prog_" + p.name());
-            Files.deleteIfExists(progPin);
-            obj.pinProgram(p.name(), progPin);
-            return true;
-        } catch (BpfException e) {
-            if (!p.optional()) {
-                throw new BpfException("cannot run this version's " + p.name() + " in the pinned datapath of "
-                        + config.pinDir() + " (made by another version; remove it with egret node --uninstall): "
-                        + e.getMessage(), e.errno());
+        }
+        try {
+            for (Programs.Program p : links.keySet()) {
+                BpfObject obj = BpfObject.open(objects.resolve(p.object() + ".bpf.o"), config.pinDir());
+                try {
+                    config.mapSizes().forEach(obj::maxEntries); // for maps this build adds
+                    pinnedSizes.forEach(obj::maxEntries);
+                    if (p.optional()) {
+                        obj.loadQuietly();
+                    } else {
+                        obj.load();
+                    }
+                    loaded.put(p, obj);
+                } catch (BpfException e) {
+                    obj.close();
+                    if (!p.optional()) {
+                        return KEPT_ALL + ": " + p.name() + " of this build does not load against the pinned maps ("
+                                + e.getMessage() + "); to run this build's programs, egret node --uninstall and restart";
+                    }
+                    kept.add(p.name() + " (" + e.getMessage() + ")");
+                }
             }
-            unavailable.add(p.name() + " (kept at the pinned version: " + e.getMessage() + ")");
-            return false;
+            for (Map.Entry<Programs.Program, BpfObject> e : loaded.entrySet()) {
+                Programs.Program p = e.getKey();
+                e.getValue().replaceProgramOf(links.get(p), p.name());
+                Path progPin = config.pinDir().resolve("prog_" + p.name());
+                Files.deleteIfExists(progPin);
+                e.getValue().pinProgram(p.name(), progPin);
+            }
+            return kept.isEmpty() ? null : "kept the pinned code of " + String.join(", ", kept);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            loaded.values().forEach(BpfObject::close);
         }
     }
 
@@ -328,6 +361,11 @@ public final class EgretDatapath implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot mark the programs' version in " + pinDir, e);
         }
+    }
+
+    /** Why pinned programs of another build were kept (some or all), or null: for the agent to warn. */
+    public String upgradeProblem() {
+        return upgradeProblem;
     }
 
     /** Whether this open replaced the code of pinned programs made by another build (their maps and links kept). */

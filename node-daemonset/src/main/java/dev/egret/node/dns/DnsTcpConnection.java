@@ -38,6 +38,8 @@ final class DnsTcpConnection {
     private final DnsMetrics metrics;
     private final Context context;
     private boolean header = true;
+    /** The size of the record the parser is to hand over next: a length prefix, then that many bytes. */
+    private int expected = 2;
     private boolean closed;
     private boolean paused;
     private int inFlight;
@@ -76,6 +78,10 @@ final class DnsTcpConnection {
         if (closed) {
             return; // the rest of what was buffered after a malformed frame
         }
+        if (buf.length() != expected) { // defensive: a record cut short (a stream that ended mid-frame) is no query
+            closed = true;
+            return;
+        }
         if (header) {
             int length = buf.getUnsignedShort(0);
             if (length < 12) {
@@ -84,10 +90,12 @@ final class DnsTcpConnection {
                 return;
             }
             header = false;
+            expected = length;
             parser.fixedSizeMode(length);
             return;
         }
         header = true;
+        expected = 2;
         parser.fixedSizeMode(2);
         inFlight++;
         flow();
