@@ -88,6 +88,7 @@ public class NodeAgent {
     private Reconciler reconciler;
     private PolicyDirectory policies;
     private SlotTable slots;
+    private WorkloadNames workloadNames;
     private CgroupScanner scanner;
     private CgroupMounts cgroupMounts;
     private List<String> lastLimitProblems = List.of();
@@ -140,6 +141,7 @@ public class NodeAgent {
         reconciler = new Reconciler(datapath);
         policies = new PolicyDirectory(config.policyDir());
         slots = new SlotTable(config.stateDir().resolve("slots.json"));
+        workloadNames = new WorkloadNames(config.stateDir().resolve("workloads.json"));
         scanner = new CgroupScanner(mounts.v2Root());
         cgroupMounts = mounts;
         metrics.bind(this);
@@ -440,7 +442,7 @@ public class NodeAgent {
         computed.problems().forEach(LOG::warn);
         // until the pod list is complete, a pod missing from it may just not be listed yet: nothing is unbound
         DesiredState desired = config.pods() && (pods == null || !pods.synced())
-                ? computed.keeping(datapath.workloads(), lastDesired == null ? Map.of() : lastDesired.workloads())
+                ? computed.keeping(datapath.workloads(), lastDesired == null ? workloadNames.saved() : lastDesired.workloads())
                 : computed;
         Set<Long> moved = desired.movedSince(lastDesired);
         if (!moved.isEmpty()) { // from now on nothing their old policy decided is learned (see workloadPolicies)
@@ -470,6 +472,7 @@ public class NodeAgent {
             moving.clear();
             return null;
         });
+        workloadNames.save(desired.workloads());
         link.applied(fromController, Instant.now());
         metrics.refresh(desired.workloads(), podPaths, changes > 0);
     }

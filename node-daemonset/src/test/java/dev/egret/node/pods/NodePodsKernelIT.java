@@ -179,6 +179,10 @@ class NodePodsKernelIT {
                 assertEquals(List.of("ok", "EPERM"), probe(runnerCg), "still policed after the restart, pass " + i);
                 Thread.sleep(200);
             }
+            String metrics = get("/q/metrics").body();
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("egret_connections_total")
+                    && l.contains("workload=\"deploy/runner-1\"") && l.contains("verdict=\"deny\"") && !l.endsWith(" 0.0")),
+                    "named as before the restart, not by cgroup id: " + metrics);
         }
     }
 
