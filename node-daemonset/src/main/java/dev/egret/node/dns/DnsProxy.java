@@ -38,6 +38,8 @@ import java.util.Set;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -83,7 +85,16 @@ public final class DnsProxy implements AutoCloseable {
     private final Map<Set<PortRange>, RuleValue> portValues = new HashMap<>();
     private DnsUdp udp;
     private final List<NetServer> tcp = new ArrayList<>();
-    private DnsUdp.Socket upstreamSocket;
+    /** The socket queries go upstream from now; replaced by one on a fresh random port every {@link #upstreamPortMillis}. */
+    private volatile DnsUdp.Socket upstreamSocket;
+    private boolean upstreamIpv6;
+    /**
+     * How long one source port serves the queries to the upstreams. Only the 16-bit ID and the question would tell a
+     * spoofed answer from the upstream's real one on a port that never changes; a fresh random port every two seconds
+     * (the one before kept until its queries' answers are due) makes whoever would forge answers find the port first.
+     */
+    private long upstreamPortMillis = 2000;
+    private ScheduledExecutorService portRotation;
     private NetClient upstreamTcp;
     /** UDP queries at the upstreams, by the ID they went out under; on the UDP event loop. */
     private final UpstreamPending<UdpWait> pending = new UpstreamPending<>(MAX_PENDING);
@@ -100,7 +111,7 @@ public final class DnsProxy implements AutoCloseable {
     private static volatile boolean ipv6Missing;
 
     /** A query forwarded over UDP, waiting for its answer. */
-    private record UdpWait(DnsQuery query, InetSocketAddress upstream, long timeoutMs, Answered then) {
+    private record UdpWait(DnsQuery query, InetSocketAddress upstream, long timeoutMs, Answered then, DnsUdp.Socket via) {
     }
 
     /** An upstream's answer to a query and what it says. */
@@ -160,9 +171,9 @@ public final class DnsProxy implements AutoCloseable {
             LOG.warn("IPv6 is unavailable on this host: the DNS proxy listens on 127.0.0.1 only");
         }
         udp = new DnsUdp(vertx);
+        upstreamIpv6 = ipv6;
         try {
-            upstreamSocket = udp.bind(new InetSocketAddress(ipv6 ? "::" : "0.0.0.0", 0), ipv6, MAX_UDP_ANSWER,
-                    (sock, data, sender) -> onUpstreamUdp(data, sender));
+            upstreamSocket = bindUpstream();
         } catch (RuntimeException e) {
             close();
             throw new IllegalStateException("cannot bind the DNS proxy's upstream socket: " + e.getMessage(), e);
@@ -191,6 +202,7 @@ public final class DnsProxy implements AutoCloseable {
                     tcp.add(s); // closed below should its listen fail
                     await(s.listen(port, host));
                 }
+                startPortRotation();
                 return port;
             } catch (RuntimeException e) {
                 listeners.forEach(DnsUdp.Socket::close);
@@ -207,6 +219,48 @@ public final class DnsProxy implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    private DnsUdp.Socket bindUpstream() {
+        return udp.bind(new InetSocketAddress(upstreamIpv6 ? "::" : "0.0.0.0", 0), upstreamIpv6, MAX_UDP_ANSWER,
+                this::onUpstreamUdp);
+    }
+
+    /** For tests: a shorter life for each upstream source port; before {@link #start}. */
+    void upstreamPortMillis(long millis) {
+        upstreamPortMillis = millis;
+    }
+
+    private void startPortRotation() {
+        portRotation = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().name("egret-dns-ports").daemon().unstarted(r));
+        portRotation.scheduleWithFixedDelay(this::rotateUpstreamPort, upstreamPortMillis, upstreamPortMillis,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Off the event loop (a bind waits): a fresh socket, swapped in on the loop; the old one closes once unneeded. */
+    private void rotateUpstreamPort() {
+        try {
+            if (closing) {
+                return;
+            }
+            DnsUdp.Socket fresh = bindUpstream();
+            udp.schedule(0, () -> {
+                if (closing) {
+                    fresh.close();
+                    return;
+                }
+                DnsUdp.Socket old = upstreamSocket;
+                upstreamSocket = fresh;
+                try { // its queries' answers are due within their timeout
+                    portRotation.schedule(old::close, config.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+                } catch (RuntimeException stopped) {
+                    old.close(); // closing: the proxy's close closes every socket anyway
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot open a new upstream DNS port, the current one goes on: %s", e.getMessage());
+        }
     }
 
     /** True when the UDP sockets read and send in batches (epoll: recvmmsg/sendmmsg). */
@@ -600,7 +654,8 @@ public final class DnsProxy implements AutoCloseable {
             then.answered(null, new IllegalStateException("DNS proxy closed"));
             return;
         }
-        UdpWait wait = new UdpWait(q, up, timeoutMs, then);
+        DnsUdp.Socket via = upstreamSocket;
+        UdpWait wait = new UdpWait(q, up, timeoutMs, then, via);
         UpstreamPending.Entry<UdpWait> e = pending.add(wait, now + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
         if (e == null) {
             then.answered(null, new IllegalStateException("too many queries in flight"));
@@ -609,7 +664,7 @@ public final class DnsProxy implements AutoCloseable {
         armExpiry();
         byte[] out = Responses.withId(q.wire(), e.id());
         DnsWire.clampEdns(out, MAX_UDP_ANSWER);
-        upstreamSocket.send(out, up, err -> {
+        via.send(out, up, err -> {
             if (pending.remove(e)) {
                 then.answered(null, err);
             }
@@ -638,14 +693,14 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     /** An upstream datagram: the answer to a pending query only if it comes from that upstream and answers it. */
-    private void onUpstreamUdp(byte[] b, InetSocketAddress sender) {
+    private void onUpstreamUdp(DnsUdp.Socket socket, byte[] b, InetSocketAddress sender) {
         if (b.length < 12) {
             metrics.error("malformed_upstream");
             return;
         }
         UpstreamPending.Entry<UdpWait> e = pending.get(Responses.id(b));
         UdpWait w = e == null ? null : e.waiter;
-        if (w == null || sender.getPort() != w.upstream().getPort()
+        if (w == null || socket != w.via() || sender.getPort() != w.upstream().getPort()
                 || !Cidr.unmap(sender.getAddress()).equals(Cidr.unmap(w.upstream().getAddress()))) {
             metrics.error("upstream_mismatch");
             return;
@@ -755,6 +810,9 @@ public final class DnsProxy implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        if (portRotation != null) {
+            portRotation.shutdownNow();
+        }
         List<Future<Void>> closed = new ArrayList<>();
         tcp.forEach(t -> closed.add(t.close()));
         if (udp != null) {

@@ -490,6 +490,62 @@ class DnsProxyIT {
         }
     }
 
+    /**
+     * Queries leave for the upstream from a fresh random port every so often, and answers still reach the port their
+     * query left from; a forged answer to the right ID sent to another of the proxy's ports is not taken.
+     */
+    @Test
+    void queriesGoUpstreamFromChangingPortsAndOnlyTheQuerysPortTakesItsAnswer() throws Exception {
+        Set<Integer> sourcePorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        DatagramSocket upstream = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+        closing.add(upstream);
+        Thread.ofVirtual().start(() -> {
+            byte[] buf = new byte[4096];
+            while (!upstream.isClosed()) {
+                try {
+                    DatagramPacket in = new DatagramPacket(buf, buf.length);
+                    upstream.receive(in);
+                    Message q = new Message(java.util.Arrays.copyOf(in.getData(), in.getLength()));
+                    java.net.SocketAddress to = in.getSocketAddress();
+                    if (q.getQuestion().getName().toString().startsWith("forged.")) { // to another port of the proxy's
+                        int other = sourcePorts.stream().filter(port -> port != in.getPort()).findFirst().orElseThrow();
+                        to = new InetSocketAddress(in.getAddress(), other);
+                    }
+                    sourcePorts.add(in.getPort());
+                    Message a = new Message(q.getHeader().getID());
+                    a.getHeader().setFlag(org.xbill.DNS.Flags.QR);
+                    a.addRecord(q.getQuestion(), Section.QUESTION);
+                    a.addRecord(new org.xbill.DNS.ARecord(q.getQuestion().getName(), DClass.IN, 60,
+                            InetAddress.getByName("127.0.0.1")), Section.ANSWER);
+                    byte[] out = a.toWire();
+                    upstream.send(new DatagramPacket(out, out.length, to));
+                } catch (IOException e) {
+                    return; // closed
+                }
+            }
+        });
+        EgressPolicy policy = PolicyCodec.parseYaml(POLICY.formatted("refused"));
+        DnsProxy p = new DnsProxy(vertx, kernel, id -> id == CGROUP ? Optional.of(new WorkloadPolicies.Bound("wl", policy))
+                : Optional.empty(), new DnsProxyConfig(List.of(DnsProxyConfig.parseUpstream("127.0.0.1:" + upstream.getLocalPort())),
+                Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(2)), events::add, writer, metrics);
+        proxies.add(p);
+        p.upstreamPortMillis(150);
+        p.start();
+        long until = System.nanoTime() + Duration.ofMillis(900).toNanos();
+        int id = 100;
+        while (System.nanoTime() < until) {
+            Message m = udp(p.port(), query("allowed.test", Type.A, id++, null));
+            assertEquals(Rcode.NOERROR, m.getRcode());
+            assertEquals("[127.0.0.1]", addresses(m).toString());
+            Thread.sleep(20);
+        }
+        assertTrue(sourcePorts.size() >= 3, "the upstream saw the queries come from " + sourcePorts);
+        assertEquals(0, errors("upstream_mismatch"));
+        Message forged = udp(p.port(), query("forged.burst.test", Type.A, 999, null));
+        assertEquals(Rcode.SERVFAIL, forged.getRcode(), "the answer reached another port than its query's: not taken");
+        assertEquals(1, errors("upstream_mismatch"));
+    }
+
     /** A TCP upstream that takes every connection and answers nothing until {@link #answer} is called. */
     private static final class HeldTcpUpstream implements AutoCloseable {
         final ServerSocket server = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
