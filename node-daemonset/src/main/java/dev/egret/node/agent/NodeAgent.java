@@ -472,9 +472,9 @@ public class NodeAgent {
             moving.clear();
             return null;
         });
-        workloadNames.save(desired.workloads());
         link.applied(fromController, Instant.now());
         metrics.refresh(desired.workloads(), podPaths, changes > 0);
+        workloadNames.save(desired.workloads()); // last: events of new workloads find their counters first
     }
 
     private void pumpEvents() {

@@ -253,11 +253,9 @@ class DatapathKernelIT {
             enforce(d, policy("  egress: [{toCIDR: [127.0.0.1/32]}]\n"));
         }
         assertEquals(List.of("ok", "EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p));
-        try (var pins = java.nio.file.Files.list(env.pinDir)) {
-            for (java.nio.file.Path pin : pins.filter(f -> f.getFileName().toString().startsWith("link_")).toList()) {
-                try (dev.egret.libbpf.BpfLink link = dev.egret.libbpf.BpfLink.openPinned(pin)) {
-                    link.detach(); // what bpftool link detach does; the pin stays
-                }
+        for (java.nio.file.Path pin : linkPins()) {
+            try (dev.egret.libbpf.BpfLink link = dev.egret.libbpf.BpfLink.openPinned(pin)) {
+                link.detach(); // what bpftool link detach does; the pin stays
             }
         }
         assertEquals(List.of("ok", "ok"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p),
@@ -314,14 +312,18 @@ class DatapathKernelIT {
 
     private Map<String, Long> linkPrograms() throws Exception {
         Map<String, Long> out = new java.util.TreeMap<>();
-        try (var pins = java.nio.file.Files.list(env.pinDir)) {
-            for (java.nio.file.Path pin : pins.filter(f -> f.getFileName().toString().startsWith("link_")).toList()) {
-                try (dev.egret.libbpf.BpfLink link = dev.egret.libbpf.BpfLink.openPinned(pin)) {
-                    out.put(pin.getFileName().toString(), link.programId());
-                }
+        for (java.nio.file.Path pin : linkPins()) {
+            try (dev.egret.libbpf.BpfLink link = dev.egret.libbpf.BpfLink.openPinned(pin)) {
+                out.put(pin.getFileName().toString(), link.programId());
             }
         }
         return out;
+    }
+
+    private List<java.nio.file.Path> linkPins() throws Exception {
+        try (var pins = java.nio.file.Files.list(env.pinDir)) {
+            return pins.filter(f -> f.getFileName().toString().startsWith("link_")).toList();
+        }
     }
 
     @Test
