@@ -43,7 +43,7 @@ public final class EgretMetrics {
             "verdict", Set.of("allow", "deny", "audit-deny"),
             "reason", Set.of("malformed", "unattributed", "upstream_timeout", "upstream_error", "datapath_timeout",
                     "datapath_full", "malformed_upstream", "not_implemented", "upstream_mismatch", "policy_changed",
-                    "tcp_busy"),
+                    "tcp_busy", "workload_busy"),
             "state", Set.of("ready", "not-ready", "stale"));
 
     static boolean exported(String name) {

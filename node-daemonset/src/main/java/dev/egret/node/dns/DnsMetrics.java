@@ -9,7 +9,7 @@ public interface DnsMetrics {
     /** Every reason {@link #error} is called with. */
     List<String> ERROR_REASONS = List.of("malformed", "malformed_upstream", "not_implemented", "unattributed",
             "upstream_mismatch", "upstream_timeout", "upstream_error", "datapath_timeout", "datapath_full",
-            "policy_changed", "tcp_busy");
+            "policy_changed", "tcp_busy", "workload_busy");
 
     DnsMetrics NONE = new DnsMetrics() {
     };

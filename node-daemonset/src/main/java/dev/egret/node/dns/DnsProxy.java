@@ -98,6 +98,8 @@ public final class DnsProxy implements AutoCloseable {
     private NetClient upstreamTcp;
     /** UDP queries at the upstreams, by the ID they went out under; on the UDP event loop. */
     private final UpstreamPending<UdpWait> pending = new UpstreamPending<>(MAX_PENDING);
+    /** A quarter of the pending table at most per workload, so one cannot starve the others (UDP event loop only). */
+    private WorkloadQuota udpQuota = new WorkloadQuota(MAX_PENDING / 4);
     /** Whether the timer that fails UDP queries whose upstream stayed silent is armed; on the UDP event loop. */
     private boolean expiryArmed;
     /** Set when closing starts: nothing is forwarded or retried any more. */
@@ -226,6 +228,11 @@ public final class DnsProxy implements AutoCloseable {
                 this::onUpstreamUdp);
     }
 
+    /** For tests: a smaller number of UDP queries one workload may have at the upstreams; before {@link #start}. */
+    void udpQuotaPerWorkload(int queries) {
+        udpQuota = new WorkloadQuota(queries);
+    }
+
     /** For tests: a shorter life for each upstream source port; before {@link #start}. */
     void upstreamPortMillis(long millis) {
         upstreamPortMillis = millis;
@@ -330,9 +337,20 @@ public final class DnsProxy implements AutoCloseable {
                     + " (" + d.rule() + "): " + d.reason()));
             return;
         }
+        long cgroupId = c.cgroupId();
+        if (proto == UDP && !udpQuota.acquire(cgroupId)) {
+            metrics.error("workload_busy");
+            metrics.query(b.workload(), d.verdict());
+            events.accept(asked.event(d, List.of()));
+            reply.accept(Responses.servfail(q, "egret: this workload has its quota of queries at the upstreams already"));
+            return;
+        }
         Context ctx = vertx.getOrCreateContext();
         long started = System.nanoTime();
         forward(q, proto, started, (relayed, err) -> {
+            if (proto == UDP) {
+                udpQuota.release(cgroupId);
+            }
             try {
                 if (err != null) {
                     metrics.error(err instanceof TcpBusy ? "tcp_busy"

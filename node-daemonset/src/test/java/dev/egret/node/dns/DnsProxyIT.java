@@ -546,6 +546,39 @@ class DnsProxyIT {
         assertEquals(1, errors("upstream_mismatch"));
     }
 
+    /**
+     * A workload with its quota of UDP queries at the upstreams gets SERVFAIL for the next one at once; each answer
+     * gives its place back, so a workload that asks one query at a time is never held back however many it asks.
+     */
+    @Test
+    void aWorkloadAtItsQuotaOfUpstreamQueriesGetsServfailAndAnswersGiveThePlacesBack() throws Exception {
+        EgressPolicy policy = PolicyCodec.parseYaml(POLICY.formatted("refused"));
+        DnsProxy p = new DnsProxy(vertx, kernel, id -> id == CGROUP ? Optional.of(new WorkloadPolicies.Bound("wl", policy))
+                : Optional.empty(), new DnsProxyConfig(List.of(DnsProxyConfig.parseUpstream(zone.upstream())),
+                Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(2)), events::add, writer, metrics);
+        proxies.add(p);
+        p.udpQuotaPerWorkload(2);
+        p.start();
+        for (int i = 0; i < 10; i++) { // one at a time: more queries than the quota, all answered
+            assertEquals(Rcode.NOERROR, udp(p.port(), query("allowed.test", Type.A, 300 + i, null)).getRcode());
+        }
+        var clients = Executors.newVirtualThreadPerTaskExecutor(); // both at once (the common pool may have one thread)
+        closing.add(clients::shutdownNow);
+        var slow = java.util.stream.IntStream.range(0, 2).mapToObj(i -> clients.submit(
+                () -> udp(p.port(), query("m" + i + ".slow.test", Type.A, 400 + i, null)).getRcode())).toList();
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (p.pendingUpstream() < 2) { // both slow queries are at the upstream (600 ms)
+            assertTrue(System.nanoTime() < deadline, "two queries pending");
+            Thread.sleep(5);
+        }
+        assertEquals(Rcode.SERVFAIL, udp(p.port(), query("allowed.test", Type.A, 500, null)).getRcode(), "at its quota");
+        assertEquals(1, errors("workload_busy"));
+        for (var f : slow) {
+            assertEquals(Rcode.NOERROR, f.get(5, TimeUnit.SECONDS));
+        }
+        assertEquals(Rcode.NOERROR, udp(p.port(), query("allowed.test", Type.A, 501, null)).getRcode(), "places given back");
+    }
+
     /** A TCP upstream that takes every connection and answers nothing until {@link #answer} is called. */
     private static final class HeldTcpUpstream implements AutoCloseable {
         final ServerSocket server = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
