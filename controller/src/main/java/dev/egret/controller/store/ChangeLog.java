@@ -80,6 +80,10 @@ final class ChangeLog {
                 StandardOpenOption.APPEND)) {
             long before = ch.size();
             try {
+                if (before > 0 && !endsWithNewline(file, before)) {
+                    // a torn line that could not be cut back: end it, so this entry stays a line of its own
+                    line = ("\n" + toJson(r) + "\n").getBytes(StandardCharsets.UTF_8);
+                }
                 ByteBuffer buf = ByteBuffer.wrap(line);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
@@ -91,6 +95,13 @@ final class ChangeLog {
             }
             records.add(r);
             return before;
+        }
+    }
+
+    private static boolean endsWithNewline(Path file, long size) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer last = ByteBuffer.allocate(1);
+            return ch.read(last, size - 1) == 1 && last.get(0) == '\n';
         }
     }
 

@@ -46,6 +46,19 @@ class FilePolicyStoreTest {
         assertEquals("bob", reopened.changes().get(3).subject());
     }
 
+    /** A torn last line that could not be cut back (a crash, a failed truncate) does not swallow the next entry. */
+    @Test
+    void anEntryAfterATornLineIsALineOfItsOwn(@TempDir Path dir) throws Exception {
+        FilePolicyStore s = new FilePolicyStore(dir, CLOCK);
+        s.put(policy("a", 1), null, "alice");
+        Files.writeString(dir.resolve(FilePolicyStore.LOG_FILE), "{\"time\":\"2026-11-24T10:00:00Z\",\"subj",
+                StandardOpenOption.APPEND);
+        s.put(policy("b", 2), null, "bob");
+        FilePolicyStore reopened = new FilePolicyStore(dir, CLOCK);
+        assertEquals(java.util.List.of("alice", "bob"), reopened.changes().stream().map(ChangeRecord::subject).toList(),
+                "the torn line is dropped, bob's entry is not");
+    }
+
     @Test
     void aFailedStateWriteTakesItsChangeBackOutOfTheLog(@TempDir Path dir) throws Exception {
         FilePolicyStore s = new FilePolicyStore(dir, CLOCK);
