@@ -98,7 +98,7 @@ public final class DnsProxy implements AutoCloseable {
     private NetClient upstreamTcp;
     /** UDP queries at the upstreams, by the ID they went out under; on the UDP event loop. */
     private final UpstreamPending<UdpWait> pending = new UpstreamPending<>(MAX_PENDING);
-    /** A quarter of the pending table at most per workload, so one cannot starve the others (UDP event loop only). */
+    /** A quarter of the pending table at most per workload, so one cannot starve the others. */
     private WorkloadQuota udpQuota = new WorkloadQuota(MAX_PENDING / 4);
     /** Whether the timer that fails UDP queries whose upstream stayed silent is armed; on the UDP event loop. */
     private boolean expiryArmed;

@@ -249,9 +249,7 @@ class DatapathKernelIT {
     void aDetachedPinnedLinkIsAttachedAgainNotAdopted() throws Exception {
         Servers s = server("0.0.0.0");
         String p = Integer.toString(s.port());
-        try (EgretDatapath d = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()))) {
-            enforce(d, policy("  egress: [{toCIDR: [127.0.0.1/32]}]\n"));
-        }
+        pinnedAllowingLoopback();
         assertEquals(List.of("ok", "EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p));
         for (java.nio.file.Path pin : linkPins()) {
             try (dev.egret.libbpf.BpfLink link = dev.egret.libbpf.BpfLink.openPinned(pin)) {
@@ -278,9 +276,7 @@ class DatapathKernelIT {
     void anUpgradeSwapsTheProgramsOfThePinnedLinksAndKeepsTheirMaps() throws Exception {
         Servers s = server("0.0.0.0");
         String p = Integer.toString(s.port());
-        try (EgretDatapath d = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()))) {
-            enforce(d, policy("  egress: [{toCIDR: [127.0.0.1/32]}]\n"));
-        }
+        pinnedAllowingLoopback();
         java.nio.file.Path marker = env.pinDir.resolve(EgretDatapath.programsVersion());
         assertTrue(java.nio.file.Files.isDirectory(marker), "the pinned programs' version is marked");
         Map<String, Long> before = linkPrograms();
@@ -308,6 +304,13 @@ class DatapathKernelIT {
         assertEquals(after, linkPrograms());
         assertEquals(List.of("ok", "EPERM"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p));
         EgretDatapath.uninstall(env.pinDir);
+    }
+
+    /** A datapath pinned and left by its loader, policing wl with 127.0.0.1 allowed (slot 7). */
+    private void pinnedAllowingLoopback() {
+        try (EgretDatapath d = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()))) {
+            enforce(d, policy("  egress: [{toCIDR: [127.0.0.1/32]}]\n"));
+        }
     }
 
     private Map<String, Long> linkPrograms() throws Exception {
