@@ -1,5 +1,7 @@
 package dev.egret.node.audit;
 
+import dev.egret.node.datapath.AddressKey;
+
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,15 +14,12 @@ import java.util.Optional;
  * used entries go first; it only names events, it never decides anything. Thread-safe.
  */
 public final class LearnedNames {
-    private record Key(long cgroupId, InetAddress address) {
-    }
-
-    private final Map<Key, String> names;
+    private final Map<AddressKey, String> names;
 
     public LearnedNames(int capacity) {
         this.names = new LinkedHashMap<>(256, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<Key, String> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<AddressKey, String> eldest) {
                 return size() > capacity;
             }
         };
@@ -28,7 +27,7 @@ public final class LearnedNames {
 
     public synchronized void learned(long cgroupId, List<InetAddress> addresses, String name) {
         for (InetAddress a : addresses) {
-            Key k = new Key(cgroupId, a);
+            AddressKey k = AddressKey.of(cgroupId, a);
             String known = names.get(k); // marks it recently used
             if (!name.equals(known)) { // the same name again: keep the string the map holds (no young object in it)
                 names.put(k, name);
@@ -37,6 +36,6 @@ public final class LearnedNames {
     }
 
     public synchronized Optional<String> nameOf(long cgroupId, InetAddress address) {
-        return Optional.ofNullable(names.get(new Key(cgroupId, address)));
+        return Optional.ofNullable(names.get(AddressKey.of(cgroupId, address)));
     }
 }

@@ -52,10 +52,7 @@ public final class EgretDatapath implements AutoCloseable {
     private final String upgradeProblem;
     private final ReentrantLock learnedLock = new ReentrantLock();
     /** What the kernel's learned map holds, entry for entry; guarded by {@link #learnedLock}. */
-    private final Map<LearnedKey, Mirrored> learnedMirror = new HashMap<>();
-
-    private record LearnedKey(long cgroupId, InetAddress address) {
-    }
+    private final Map<AddressKey, Mirrored> learnedMirror = new HashMap<>();
 
     /** A mirrored entry, rewritten in place (an address answered again allocates nothing that outlives the answer). */
     private static final class Mirrored {
@@ -251,7 +248,7 @@ public final class EgretDatapath implements AutoCloseable {
             learnedMirror.clear();
             maps.get(KernelContract.MAP_LEARNED).entries().forEach((k, v) -> {
                 LearnedIp ip = LearnedIp.decode(k.bytes(), v);
-                learnedMirror.put(new LearnedKey(ip.cgroupId(), ip.address()), new Mirrored(ip));
+                learnedMirror.put(AddressKey.of(ip.cgroupId(), ip.address()), new Mirrored(ip));
             });
             return null;
         });
@@ -546,18 +543,19 @@ public final class EgretDatapath implements AutoCloseable {
     }
 
     private void mirror(LearnedIp ip) {
-        Mirrored m = learnedMirror.get(new LearnedKey(ip.cgroupId(), ip.address()));
+        AddressKey k = AddressKey.of(ip.cgroupId(), ip.address());
+        Mirrored m = learnedMirror.get(k);
         if (m != null) {
             m.set(ip);
         } else {
-            learnedMirror.put(new LearnedKey(ip.cgroupId(), ip.address()), new Mirrored(ip));
+            learnedMirror.put(k, new Mirrored(ip));
         }
     }
 
     /** The learned entry of an address for a workload, if any (expired ones included until they are swept). */
     public Optional<LearnedIp> learned(long cgroupId, InetAddress address) {
         return learnedExclusive(() -> {
-            Mirrored m = learnedMirror.get(new LearnedKey(cgroupId, address));
+            Mirrored m = learnedMirror.get(AddressKey.of(cgroupId, address));
             return m == null ? Optional.<LearnedIp>empty() : Optional.of(m.ip());
         });
     }
@@ -584,7 +582,7 @@ public final class EgretDatapath implements AutoCloseable {
     public boolean forget(LearnedIp ip) {
         return learnedExclusive(() -> {
             boolean was = maps.get(KernelContract.MAP_LEARNED).delete(ip.key()); // the kernel first: a failure keeps both
-            learnedMirror.remove(new LearnedKey(ip.cgroupId(), ip.address()));
+            learnedMirror.remove(AddressKey.of(ip.cgroupId(), ip.address()));
             return was;
         });
     }

@@ -1,5 +1,6 @@
 package dev.egret.node.dns;
 
+import dev.egret.node.datapath.AddressKey;
 import dev.egret.node.datapath.DnsClient;
 import dev.egret.node.datapath.EgretDatapath;
 import dev.egret.node.datapath.LearnedIp;
@@ -78,12 +79,12 @@ public interface DnsDatapath {
             map.learn(LearnedMerge.merge(current, f, nowNanos));
             return 1;
         }
-        Map<Map.Entry<Long, InetAddress>, LearnedIp> writes = new LinkedHashMap<>();
+        Map<AddressKey, LearnedIp> writes = new LinkedHashMap<>();
         for (LearnedIp f : fresh) {
             if (!decided.test(f)) {
                 continue;
             }
-            Map.Entry<Long, InetAddress> k = Map.entry(f.cgroupId(), f.address());
+            AddressKey k = AddressKey.of(f.cgroupId(), f.address());
             LearnedIp pending = writes.get(k);
             Optional<LearnedIp> current = pending != null ? Optional.of(pending) : map.learned(f.cgroupId(), f.address());
             if (!LearnedMerge.covers(current, f, nowNanos, slackNanos)) {

@@ -31,7 +31,6 @@ import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -435,32 +434,59 @@ public final class DnsProxy implements AutoCloseable {
             return;
         }
         long now = System.nanoTime();
-        List<LearnedIp> fresh = new ArrayList<>();
-        Map<LearnedIp, Held> owner = new IdentityHashMap<>();
+        int addresses = 0;
         for (Held h : batch) {
+            addresses += h.addrs().size();
+        }
+        List<LearnedIp> fresh = new ArrayList<>(addresses);
+        int[] ownerOf = new int[addresses]; // the held answer of each fresh entry, by index
+        for (int i = 0; i < batch.size(); i++) {
+            Held h = batch.get(i);
             for (AnswerAddresses.Learned l : h.addrs()) {
-                LearnedIp ip = fresh(h.asked(), l, h.ports(), now);
-                fresh.add(ip);
-                owner.put(ip, h);
+                ownerOf[fresh.size()] = i;
+                fresh.add(fresh(h.asked(), l, h.ports(), now));
             }
         }
-        Map<Held, Boolean> still = new IdentityHashMap<>(); // asked once per answer, not per address
+        byte[] still = new byte[batch.size()]; // asked once per answer, not per address: 0 not yet, 1 holds, 2 moved
+        int[] cursor = {0};
         int written;
         try {
-            written = datapath.learnAll(fresh, now, config.grace().toNanos(),
-                    ip -> still.computeIfAbsent(owner.get(ip), h -> stillDecided(h.asked())));
+            written = datapath.learnAll(fresh, now, config.grace().toNanos(), ip -> {
+                int i = ownerOf[indexOf(fresh, ip, cursor)];
+                if (still[i] == 0) {
+                    still[i] = stillDecided(batch.get(i).asked()) ? (byte) 1 : (byte) 2;
+                }
+                return still[i] == 1;
+            });
         } catch (RuntimeException e) { // a full map, say: each answer on its own (what went in is covered now)
             batch.forEach(this::learnOne);
             return;
         }
         long done = written == 0 ? 0 : System.nanoTime();
-        for (Held h : batch) {
-            if (Boolean.FALSE.equals(still.get(h))) {
+        for (int i = 0; i < batch.size(); i++) {
+            Held h = batch.get(i);
+            if (still[i] == 2) {
                 h.reply().accept(policyMoved(h.asked(), h.d(), h.q(), h.start()));
             } else {
                 answer(h, written == 0 ? 0 : (done - h.start()) / 1e9);
             }
         }
+    }
+
+    /**
+     * The position of {@code ip} (by identity) in {@code list}, searched from {@code cursor[0]} on and around: entries
+     * asked about in order are found at once.
+     */
+    private static int indexOf(List<LearnedIp> list, LearnedIp ip, int[] cursor) {
+        int n = list.size();
+        for (int k = 0; k < n; k++) {
+            int at = (cursor[0] + k) % n;
+            if (list.get(at) == ip) {
+                cursor[0] = at + 1;
+                return at;
+            }
+        }
+        throw new IllegalStateException("not an entry of this batch");
     }
 
     /** Under the learned map's lock: the policy that decided still polices the asking workload. */
