@@ -28,6 +28,7 @@ import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.PolicyDecider;
 import dev.egret.policy.Verdict;
 import io.vertx.core.Vertx;
+import io.quarkus.arc.ClientProxy;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -144,6 +145,10 @@ public class NodeAgent {
         workloadNames = new WorkloadNames(config.stateDir().resolve("workloads.json"));
         scanner = new CgroupScanner(mounts.v2Root());
         cgroupMounts = mounts;
+        // the busy paths (every DNS answer, every kernel event) call these beans directly, not through their client
+        // proxies (a context lookup per call); both are application-scoped, so the instances live as long as the agent
+        metrics = ClientProxy.unwrap(metrics);
+        audit = ClientProxy.unwrap(audit);
         metrics.bind(this);
         running = true;
         owner = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("egret-datapath").unstarted(r));
