@@ -16,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
@@ -50,8 +51,9 @@ import java.util.function.Consumer;
  * the answer's addresses to the learned-IP map for that workload alone and only then releases the answer. Upstream answers are relayed as
  * received with only the ID rewritten, and only when they answer the very question asked (an error without question,
  * such as BIND's FORMERR, is relayed as its rcode for the question asked, learning nothing). Malformed input is
- * counted and dropped. I/O only: decisions are {@link NameDecider}'s; the learned map is written on the event loop
- * under its lock ({@link DnsDatapath#learnAll}), and on the datapath's writer thread only when it is full.
+ * counted and dropped. I/O only: decisions are {@link NameDecider}'s; the learned map is written on the thread that
+ * received the answer (the UDP thread, a TCP connection's event loop) under its lock ({@link DnsDatapath#learnAll}),
+ * and on the datapath's writer thread only when it is full.
  */
 public final class DnsProxy implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DnsProxy.class);
@@ -95,11 +97,11 @@ public final class DnsProxy implements AutoCloseable {
     private long upstreamPortMillis = 2000;
     private ScheduledExecutorService portRotation;
     private NetClient upstreamTcp;
-    /** UDP queries at the upstreams, by the ID they went out under; on the UDP event loop. */
+    /** UDP queries at the upstreams, by the ID they went out under; on the UDP thread. */
     private final UpstreamPending<UdpWait> pending = new UpstreamPending<>(MAX_PENDING);
     /** A quarter of the pending table at most per workload, so one cannot starve the others. */
     private WorkloadQuota udpQuota = new WorkloadQuota(MAX_PENDING / 4);
-    /** Whether the timer that fails UDP queries whose upstream stayed silent is armed; on the UDP event loop. */
+    /** Whether the timer that fails UDP queries whose upstream stayed silent is armed; on the UDP thread. */
     private boolean expiryArmed;
     /** Set when closing starts: nothing is forwarded or retried any more. */
     private volatile boolean closing;
@@ -244,7 +246,7 @@ public final class DnsProxy implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
-    /** Off the event loop (a bind waits): a fresh socket, swapped in on the loop; the old one closes once unneeded. */
+    /** Off the UDP thread (a bind waits): a fresh socket, swapped in on it; the old one closes once unneeded. */
     private void rotateUpstreamPort() {
         try {
             if (closing) {
@@ -269,7 +271,7 @@ public final class DnsProxy implements AutoCloseable {
         }
     }
 
-    /** True when the UDP sockets read and send in batches (epoll: recvmmsg/sendmmsg). */
+    /** True when the UDP sockets read and send in batches (recvmmsg/sendmmsg): always, on {@link DnsUdp}. */
     boolean batchedUdp() {
         return udp != null && udp.batched();
     }
@@ -301,7 +303,9 @@ public final class DnsProxy implements AutoCloseable {
 
     /**
      * Answers one query: {@code reply} gets the answer, or null to drop the query (malformed input), once, on the
-     * event loop that received it. Never throws.
+     * thread that received it (the UDP thread, a TCP connection's event loop); after a sweep of the full learned map,
+     * on the query's Vert.x context (for UDP, {@link DnsUdp#context()}: its sockets send from any thread). Never
+     * throws.
      */
     void handle(byte[] wire, int family, int proto, InetAddress clientAddress, int clientPort, Consumer<byte[]> reply) {
         Optional<DnsQuery> parsed = DnsQuery.parse(wire);
@@ -344,7 +348,7 @@ public final class DnsProxy implements AutoCloseable {
             reply.accept(Responses.servfail(q, "egret: this workload has its quota of queries at the upstreams already"));
             return;
         }
-        Context ctx = vertx.getOrCreateContext();
+        Context ctx = proto == UDP ? udp.context() : vertx.getOrCreateContext(); // TCP: the connection's event loop
         long started = System.nanoTime();
         forward(q, proto, started, (relayed, err) -> {
             if (proto == UDP) {
@@ -386,15 +390,15 @@ public final class DnsProxy implements AutoCloseable {
                         long start) {
     }
 
-    /** Answers of the UDP read batch under way, held until it ends; on the UDP event loop only. */
+    /** Answers of the UDP read batch under way, held until it ends; on the UDP thread only. */
     private final List<Held> held = new ArrayList<>();
 
     /**
      * Writes the answer's addresses to the kernel, for the asking workload only, then releases the answer. The read,
-     * merge and write run on the event loop under the learned map's lock: no thread hand-off. Answers that arrive in
-     * one read of the upstream socket are held until the read ends and written with one batch call, then released
-     * together. Only a full map goes to the writer thread, which sweeps entries nobody can use and tries once more
-     * while the answer is held (at most the datapath wait, then SERVFAIL).
+     * merge and write run on the receiving thread under the learned map's lock: no thread hand-off. Answers that
+     * arrive in one read of the upstream socket are held until the read ends and written with one batch call, then
+     * released together. Only a full map goes to the writer thread, which sweeps entries nobody can use and tries once
+     * more while the answer is held (at most the datapath wait, then SERVFAIL).
      */
     private void learn(Context ctx, Asked asked, NameDecision d, Relayed relayed, DnsQuery q, Consumer<byte[]> reply,
                        long start) {
@@ -571,7 +575,7 @@ public final class DnsProxy implements AutoCloseable {
                                       RuleValue ports, List<AnswerAddresses.Learned> addrs, List<InetAddress> learned) {
         Promise<byte[]> released = Promise.promise();
         long waitStart = System.nanoTime();
-        long timer = vertx.setTimer(config.datapathWait().toMillis(), t -> {
+        long timer = ((ContextInternal) ctx).setTimer(config.datapathWait().toMillis(), t -> { // on ctx, as finish
             if (released.tryComplete(Responses.servfail(q, "egret: datapath update timed out"))) {
                 metrics.error("datapath_timeout");
                 metrics.datapathWaitSeconds((System.nanoTime() - waitStart) / 1e9);
@@ -692,7 +696,7 @@ public final class DnsProxy implements AutoCloseable {
         }
     }
 
-    /** On the UDP event loop: the query goes out under a free random ID; its answer or its deadline follows. */
+    /** On the UDP thread: the query goes out under a free random ID; its answer or its deadline follows. */
     private void forwardUdp(DnsQuery q, InetSocketAddress up, long timeoutMs, long now, Answered then) {
         if (closing) {
             then.answered(null, new IllegalStateException("DNS proxy closed"));

@@ -229,9 +229,9 @@ class DnsProxyIT {
     }
 
     @Test
-    void udpRunsOnEpollWithBatchedReadsAndWrites() {
+    void udpRunsWithBatchedReadsAndWrites() {
         assertTrue(vertx.isNativeTransportEnabled(), "Vert.x on epoll: " + vertx.unavailableNativeTransportCause());
-        assertTrue(proxy().batchedUdp(), "the proxy's UDP sockets are epoll channels (recvmmsg/sendmmsg)");
+        assertTrue(proxy().batchedUdp(), "the proxy's UDP sockets read with recvmmsg and send with sendmmsg");
     }
 
     @Test
@@ -244,7 +244,7 @@ class DnsProxyIT {
                     zone.upstream())), Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(2)), events::add, writer, metrics);
             proxies.add(p);
             p.start();
-            assertFalse(p.batchedUdp());
+            assertTrue(p.batchedUdp(), "UDP has its own transport, whatever Vert.x runs on");
             for (int i = 0; i < 3; i++) {
                 Message a = udp(p.port(), query("big.test", Type.A, 900 + i, 4096));
                 assertEquals(900 + i, a.getHeader().getID());
