@@ -75,6 +75,7 @@ class DnsUdpIT {
     private DatagramSocket client(String host) throws IOException {
         DatagramSocket s = new DatagramSocket(new InetSocketAddress(host, 0));
         s.setSoTimeout(5000);
+        s.setReceiveBufferSize(1 << 20); // what a burst's echoes need (the kernel caps it at rmem_max)
         clients.add(s);
         return s;
     }
@@ -116,7 +117,8 @@ class DnsUdpIT {
         List<Integer> batchSizes = new CopyOnWriteArrayList<>();
         AtomicInteger inThisBatch = new AtomicInteger();
         List<Got> got = new CopyOnWriteArrayList<>();
-        DnsUdp.Socket echo = udp.bind(new InetSocketAddress("127.0.0.1", 0), false, 0, (socket, data, sender) -> {
+        // the upstream socket's size: its larger receive buffer holds the whole burst while the loop waits
+        DnsUdp.Socket echo = udp.bind(new InetSocketAddress("127.0.0.1", 0), false, DnsProxy.MAX_UDP_ANSWER, (socket, data, sender) -> {
             got.add(new Got(socket, data, sender, udp.inReadBatch(), Thread.currentThread().getName()));
             if (inThisBatch.getAndIncrement() == 0) {
                 udp.atBatchEnd(() -> {
@@ -128,7 +130,7 @@ class DnsUdpIT {
             socket.send(data, sender, null);
         });
         DatagramSocket client = client("127.0.0.1");
-        int n = 150; // well within the socket's receive buffer while the loop waits
+        int n = 150;
         CountDownLatch blocked = new CountDownLatch(1);
         CountDownLatch sent = new CountDownLatch(1);
         udp.schedule(0, () -> { // the loop waits while the burst piles up in the socket
