@@ -392,6 +392,8 @@ public final class DnsProxy implements AutoCloseable {
 
     /** Answers of the UDP read batch under way, held until it ends; on the UDP thread only. */
     private final List<Held> held = new ArrayList<>();
+    /** {@link #releaseHeld} is due at the end of the read batch under way; on the UDP thread only. */
+    private boolean releaseArmed;
 
     /**
      * Writes the answer's addresses to the kernel, for the asking workload only, then releases the answer. The read,
@@ -417,7 +419,8 @@ public final class DnsProxy implements AutoCloseable {
         }
         Held h = new Held(ctx, asked, d, q, answer, portValue(d.ports()), addrs, learned, reply, start);
         if (udp != null && udp.inReadBatch()) {
-            if (held.isEmpty()) {
+            if (!releaseArmed) { // not "held is empty": a release that failed half way must not leave answers behind
+                releaseArmed = true;
                 udp.atBatchEnd(this::releaseHeld);
             }
             held.add(h);
@@ -431,6 +434,7 @@ public final class DnsProxy implements AutoCloseable {
      * whose workload moved to another policy meanwhile is not learned and fails ({@link #policyMoved}).
      */
     private void releaseHeld() {
+        releaseArmed = false;
         List<Held> batch = new ArrayList<>(held);
         held.clear();
         if (batch.size() == 1) {

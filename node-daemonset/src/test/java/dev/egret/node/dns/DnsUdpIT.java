@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.Inet4Address;
@@ -243,6 +244,33 @@ class DnsUdpIT {
         assertEquals(DnsProxy.MAX_UDP_ANSWER, got.poll(5, TimeUnit.SECONDS).length);
         send(c, bytes("small"), "127.0.0.1", listener.localPort());
         assertEquals("small", text(got.poll(5, TimeUnit.SECONDS)), "the next read offers the socket's own slot");
+    }
+
+    @Test
+    void aReceiverThatFailsEvenWithAnErrorCostsOnlyItsDatagram() throws Exception {
+        BlockingQueue<String> got = new LinkedBlockingQueue<>();
+        DnsUdp.Socket listener = udp.bind(new InetSocketAddress("127.0.0.1", 0), false, 0, (s, d, from) -> {
+            String t = text(d);
+            if (t.startsWith("bad")) {
+                throw new OutOfMemoryError("a receiver out of memory, as a test"); // the loop is all UDP DNS of a node
+            }
+            got.add(t);
+        });
+        DatagramSocket c = client("127.0.0.1");
+        onLoop(() -> { // queued while the loop is busy: one read batch holds them all
+            try {
+                for (String t : List.of("one", "bad-1", "two", "bad-2", "three")) {
+                    send(c, bytes(t), "127.0.0.1", listener.localPort());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        for (String want : List.of("one", "two", "three")) {
+            assertEquals(want, got.poll(5, TimeUnit.SECONDS));
+        }
+        send(c, bytes("later"), "127.0.0.1", listener.localPort());
+        assertEquals("later", got.poll(5, TimeUnit.SECONDS), "the loop still reads");
     }
 
     @Test

@@ -28,10 +28,10 @@ final class SendQueue {
 
     /** False when full. */
     boolean add(byte[] datagram, InetSocketAddress peer, Consumer<Throwable> onFailure) {
+        if (size() >= MAX) {
+            return false;
+        }
         if (tail == data.length) {
-            if (size() >= MAX) {
-                return false;
-            }
             int n = size();
             if (head > 0 && n <= data.length / 2) {
                 System.arraycopy(data, head, data, 0, n);

@@ -39,6 +39,8 @@ public final class UdpLoop implements AutoCloseable {
     static final int READS_PER_WAKEUP = 4;
     private static final int MAX_DATAGRAM = 65535;
     private static final long WAIT_SECONDS = 10;
+    /** A timer further off than this (a day) runs after it: no deadline arithmetic overflows. */
+    private static final long MAX_DELAY_MS = TimeUnit.DAYS.toMillis(1);
 
     /** What a socket receives: each datagram, on the loop thread. Must not throw. */
     public interface Receiver {
@@ -200,7 +202,7 @@ public final class UdpLoop implements AutoCloseable {
      * were scheduled. Any thread; dropped once the loop is closed. Must not throw.
      */
     public void schedule(long delayMs, Runnable task) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, delayMs));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.clamp(delayMs, 0, MAX_DELAY_MS));
         if (inLoop()) {
             timers.add(new Timer(deadline, timerSeq++, task));
         } else {
@@ -285,13 +287,11 @@ public final class UdpLoop implements AutoCloseable {
             closeOnLoop(s);
             return;
         }
-        if (!s.closed) {
-            try {
-                onLoop(() -> closeOnLoop(s));
-                return;
-            } catch (LoopClosed e) {
-                awaitTermination(); // the loop closes its sockets on its way out; one it never read is closed below
-            }
+        try { // even when already marked closed: the loop may be closing its fd right now, and the port must be free
+            onLoop(() -> closeOnLoop(s));
+            return;
+        } catch (LoopClosed e) {
+            awaitTermination(); // the loop closes its sockets on its way out; one it never read is closed below
         }
         s.closeFd();
     }
@@ -309,7 +309,7 @@ public final class UdpLoop implements AutoCloseable {
             while (!stopping) {
                 try {
                     turn();
-                } catch (Throwable t) {
+                } catch (Throwable t) { // an OutOfMemoryError, say: DNS for the whole node depends on this thread
                     warn(t, "UDP loop: unexpected failure; going on");
                 }
             }
@@ -415,13 +415,11 @@ public final class UdpLoop implements AutoCloseable {
             inBatch = true;
             try {
                 for (int i = 0; i < n && !s.closed; i++) {
-                    InetSocketAddress sender = recv.sender(i, addresses);
-                    if (sender == null) {
-                        continue;
-                    }
-                    byte[] data = recv.datagram(i);
-                    try {
-                        s.receiver.onDatagram(s, data, sender);
+                    try { // what fails (a receiver, an allocation) costs this datagram only
+                        InetSocketAddress sender = recv.sender(i, addresses);
+                        if (sender != null) {
+                            s.receiver.onDatagram(s, recv.datagram(i), sender);
+                        }
                     } catch (Throwable t) {
                         warn(t, "UDP loop: a receiver failed");
                     }
@@ -635,7 +633,11 @@ public final class UdpLoop implements AutoCloseable {
         lastWarn = now;
         int skipped = warnsSkipped;
         warnsSkipped = 0;
-        LOG.warnf(t, "%s%s", message, skipped == 0 ? "" : " (" + skipped + " more warnings not logged)");
+        try { // logging allocates: with the heap exhausted it throws, and the loop must go on
+            LOG.warnf(t, "%s%s", message, skipped == 0 ? "" : " (" + skipped + " more warnings not logged)");
+        } catch (Throwable ignored) {
+            warnsSkipped += 1 + skipped;
+        }
     }
 
     /** The loop takes no more tasks. */
