@@ -84,6 +84,8 @@ public class NodeAgent {
     NodeAudit audit;
 
     private DnsProxy dnsProxy;
+    /** The DNS proxy once it has started (for liveness, read off the agent's threads). */
+    private volatile DnsProxy dnsStarted;
 
     private EgretDatapath datapath;
     private Reconciler reconciler;
@@ -195,6 +197,7 @@ public class NodeAgent {
         dnsProxy = new DnsProxy(vertx, datapath, sweeper, workloadPolicies, cfg, this::onDnsEvent, owner, metrics);
         List<InetAddress> podAddresses = config.dnsPodAddresses();
         int port = dnsProxy.start(config.dnsPort(), podAddresses);
+        dnsStarted = dnsProxy;
         owner.execute(() -> datapath.redirectDns(port, podAddresses));
         LOG.infof("DNS proxy on 127.0.0.1:%d and [::1]:%d%s, upstreams %s", port, port,
                 podAddresses.isEmpty() ? "" : " and, for pods, " + podAddresses, ups);
@@ -545,6 +548,12 @@ public class NodeAgent {
     /** True while the datapath is open and every required link is still pinned. */
     public boolean live() {
         return datapath != null && Files.isDirectory(config.pinDir());
+    }
+
+    /** The DNS proxy, once started, answers UDP (its UDP thread runs); true before it starts or when it is off. */
+    public boolean dnsLive() {
+        DnsProxy dns = dnsStarted;
+        return dns == null || dns.servingUdp();
     }
 
     public EgretDatapath datapath() {

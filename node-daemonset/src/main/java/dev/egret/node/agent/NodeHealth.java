@@ -7,7 +7,10 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Liveness reflects the datapath (never the controller); readiness waits for the first reconcile. */
+/**
+ * Liveness reflects the datapath and the DNS proxy's UDP thread (never the controller); readiness waits for the first
+ * reconcile.
+ */
 public final class NodeHealth {
     private NodeHealth() {
     }
@@ -21,6 +24,19 @@ public final class NodeHealth {
         @Override
         public HealthCheckResponse call() {
             return HealthCheckResponse.named("datapath").status(!agent.enabled() || agent.live()).build();
+        }
+    }
+
+    /** A restart brings DNS back; the pinned datapath keeps enforcing meanwhile (a workload's DNS fails closed). */
+    @Liveness
+    @ApplicationScoped
+    public static class DnsProxyThread implements HealthCheck {
+        @Inject
+        NodeAgent agent;
+
+        @Override
+        public HealthCheckResponse call() {
+            return HealthCheckResponse.named("dns-proxy").status(!agent.enabled() || agent.dnsLive()).build();
         }
     }
 

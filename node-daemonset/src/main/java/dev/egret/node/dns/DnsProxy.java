@@ -271,6 +271,14 @@ public final class DnsProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * True while the proxy answers UDP: started, not closed, its UDP thread running. Without that thread every UDP
+     * query of the node's workloads goes unanswered (fail closed), so the agent's liveness says so.
+     */
+    public boolean servingUdp() {
+        return udp != null && !closing && udp.alive();
+    }
+
     /** True when the UDP sockets read and send in batches (recvmmsg/sendmmsg): always, on {@link DnsUdp}. */
     boolean batchedUdp() {
         return udp != null && udp.batched();

@@ -115,6 +115,11 @@ final class DnsUdp implements AutoCloseable {
         }
     }
 
+    /** True while the UDP thread serves the sockets. */
+    boolean alive() {
+        return loop.alive();
+    }
+
     /** Closes every socket and ends the UDP thread (off it: returns once their ports are free). */
     @Override
     public void close() {

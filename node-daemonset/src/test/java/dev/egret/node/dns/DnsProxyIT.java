@@ -235,6 +235,14 @@ class DnsProxyIT {
     }
 
     @Test
+    void itSaysWhetherItServesUdpForTheAgentsLiveness() {
+        DnsProxy p = proxy();
+        assertTrue(p.servingUdp(), "started");
+        p.close();
+        assertFalse(p.servingUdp(), "closed: its UDP thread ended");
+    }
+
+    @Test
     void onNioTheProxyAnswersAndLearnsAlike() throws Exception {
         Vertx nio = Vertx.vertx();
         try {

@@ -428,7 +428,9 @@ class DnsUdpIT {
     void aClosedLoopTakesNoMoreWorkAndSaysSo() throws Exception {
         DnsUdp.Socket s = udp.bind(new InetSocketAddress("127.0.0.1", 0), false, 0, (socket, d, from) -> { });
         int port = s.localPort();
+        assertTrue(udp.alive(), "an open loop says it serves");
         udp.close();
+        assertFalse(udp.alive(), "a closed one says it does not (the agent's liveness reads this)");
         try (DatagramSocket again = new DatagramSocket(new InetSocketAddress("127.0.0.1", port))) {
             assertTrue(again.isBound(), "its sockets closed with it");
         }

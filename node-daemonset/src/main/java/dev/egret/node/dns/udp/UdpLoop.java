@@ -210,6 +210,11 @@ public final class UdpLoop implements AutoCloseable {
         }
     }
 
+    /** True while the loop's thread runs and takes work (false once closed, or should the thread have died). */
+    public boolean alive() {
+        return !stopping && thread.isAlive();
+    }
+
     /** True on the loop's thread. */
     public boolean inLoop() {
         return Thread.currentThread() == thread;
