@@ -1,8 +1,8 @@
 package dev.egret.node.dns;
 
-import dev.egret.node.dns.udp.UdpException;
-import dev.egret.node.dns.udp.UdpLoop;
-import dev.egret.node.dns.udp.UdpSocket;
+import dev.egret.libbpf.udp.UdpException;
+import dev.egret.libbpf.udp.UdpLoop;
+import dev.egret.libbpf.udp.UdpSocket;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.VertxInternal;

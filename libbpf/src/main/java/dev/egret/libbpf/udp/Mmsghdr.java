@@ -1,4 +1,4 @@
-package dev.egret.node.dns.udp;
+package dev.egret.libbpf.udp;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

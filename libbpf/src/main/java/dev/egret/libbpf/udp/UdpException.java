@@ -1,4 +1,4 @@
-package dev.egret.node.dns.udp;
+package dev.egret.libbpf.udp;
 
 /** A failed socket call: the operation, the errno it reported and libc's text for it. */
 public final class UdpException extends RuntimeException {

@@ -1,6 +1,4 @@
-package dev.egret.node.dns.udp;
-
-import org.jboss.logging.Logger;
+package dev.egret.libbpf.udp;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -31,7 +29,7 @@ import java.util.function.Consumer;
  * the loop goes on.
  */
 public final class UdpLoop implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(UdpLoop.class);
+    private static final System.Logger LOG = System.getLogger(UdpLoop.class.getName());
     /** The eventfd's epoll token; sockets' tokens start at 1. */
     private static final int WAKE = 0;
     private static final int MAX_EVENTS = 64;
@@ -237,7 +235,7 @@ public final class UdpLoop implements AutoCloseable {
     private void awaitTermination() {
         try {
             if (!terminated.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
-                LOG.warnf("UDP loop %s did not end in %d s", thread.getName(), WAIT_SECONDS);
+                LOG.log(System.Logger.Level.WARNING, "UDP loop " + thread.getName() + " did not end in " + WAIT_SECONDS + " s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -320,7 +318,7 @@ public final class UdpLoop implements AutoCloseable {
             }
             shutdown();
         } catch (Throwable t) {
-            LOG.errorf(t, "UDP loop %s failed", thread.getName());
+            LOG.log(System.Logger.Level.ERROR, "UDP loop " + thread.getName() + " failed", t);
             synchronized (lock) {
                 stopping = true;
             }
@@ -639,7 +637,7 @@ public final class UdpLoop implements AutoCloseable {
         int skipped = warnsSkipped;
         warnsSkipped = 0;
         try { // logging allocates: with the heap exhausted it throws, and the loop must go on
-            LOG.warnf(t, "%s%s", message, skipped == 0 ? "" : " (" + skipped + " more warnings not logged)");
+            LOG.log(System.Logger.Level.WARNING, message + (skipped == 0 ? "" : " (" + skipped + " more warnings not logged)"), t);
         } catch (Throwable ignored) {
             warnsSkipped += 1 + skipped;
         }
