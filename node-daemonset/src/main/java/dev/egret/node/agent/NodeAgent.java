@@ -236,7 +236,7 @@ public class NodeAgent {
     private boolean watchCapped; // planner only
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
     /** Heap the agent's copy of one learned-map entry takes (map node, key, entry, address), rounded up. */
-    private static final long MIRROR_BYTES_PER_ENTRY = 128;
+    private static final long MIRROR_BYTES_PER_ENTRY = 144;
 
     private Optional<WorkloadPolicies.Bound> policyFor(long cgroupId) {
         DesiredState d = lastDesired;
@@ -304,6 +304,7 @@ public class NodeAgent {
 
     void onStop(@Observes ShutdownEvent ev) {
         running = false;
+        dnsStarted = null; // stopping on purpose: liveness has nothing to report about DNS any more
         link.stop();
         if (pods != null) {
             pods.close();

@@ -428,8 +428,8 @@ public final class DnsProxy implements AutoCloseable {
         Held h = new Held(ctx, asked, d, q, answer, portValue(d.ports()), addrs, learned, reply, start);
         if (udp != null && udp.inReadBatch()) {
             if (!releaseArmed) { // not "held is empty": a release that failed half way must not leave answers behind
-                releaseArmed = true;
                 udp.atBatchEnd(this::releaseHeld);
+                releaseArmed = true; // only once it is due: should registering fail, the next answer tries again
             }
             held.add(h);
             return;
