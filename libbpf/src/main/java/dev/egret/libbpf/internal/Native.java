@@ -17,8 +17,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Downcalls into {@code libbpf.so.1} and libc. The only place that knows native signatures. libbpf's int
- * functions return {@code -errno}; its pointer functions return NULL and set errno, which is captured.
+ * Downcalls into {@code libbpf.so.1} and the few libc calls its handles need; with {@link Libc} (UDP sockets, epoll),
+ * the only places that know native signatures. libbpf's int functions return {@code -errno}; its pointer functions
+ * return NULL and set errno, which is captured.
  */
 public final class Native {
     private static final Linker LINKER = Linker.nativeLinker();
@@ -75,6 +76,12 @@ public final class Native {
 
     private static MethodHandle call(String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(LIBBPF.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libbpf.so.1: " + name)), fd);
+    }
+
+    /** A libc function, with errno captured into the caller's state segment when {@code errno}. */
+    static MethodHandle libcCall(String name, FunctionDescriptor fd, boolean errno) {
+        MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc: " + name));
+        return errno ? LINKER.downcallHandle(symbol, fd, CAPTURE_ERRNO) : LINKER.downcallHandle(symbol, fd);
     }
 
     private static MethodHandle errnoCall(String name, FunctionDescriptor fd) {

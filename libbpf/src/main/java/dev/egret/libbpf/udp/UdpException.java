@@ -1,5 +1,7 @@
 package dev.egret.libbpf.udp;
 
+import dev.egret.libbpf.internal.Libc;
+
 /** A failed socket call: the operation, the errno it reported and libc's text for it. */
 public final class UdpException extends RuntimeException {
     private final String operation;

@@ -1,5 +1,7 @@
 package dev.egret.libbpf.udp;
 
+import dev.egret.libbpf.internal.Libc;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

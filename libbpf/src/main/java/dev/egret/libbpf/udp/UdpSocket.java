@@ -1,5 +1,7 @@
 package dev.egret.libbpf.udp;
 
+import dev.egret.libbpf.internal.Libc;
+
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
