@@ -44,7 +44,8 @@ public final class UdpLoop implements AutoCloseable {
 
     /** What a socket receives: each datagram, on the loop thread. Must not throw. */
     public interface Receiver {
-        void onDatagram(UdpSocket socket, byte[] data, InetSocketAddress sender);
+        /** @param truncated the datagram was larger than the socket's slot: {@code data} holds its first part */
+        void onDatagram(UdpSocket socket, byte[] data, InetSocketAddress sender, boolean truncated);
     }
 
     private final int maxSlot;
@@ -423,7 +424,7 @@ public final class UdpLoop implements AutoCloseable {
                     try { // what fails (a receiver, an allocation) costs this datagram only
                         InetSocketAddress sender = recv.sender(i, addresses);
                         if (sender != null) {
-                            s.receiver.onDatagram(s, recv.datagram(i), sender);
+                            s.receiver.onDatagram(s, recv.datagram(i), sender, recv.truncated(i));
                         }
                     } catch (Throwable t) {
                         warn(t, "UDP loop: a receiver failed");

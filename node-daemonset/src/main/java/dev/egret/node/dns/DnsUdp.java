@@ -30,6 +30,8 @@ final class DnsUdp implements AutoCloseable {
      * counted); the upstream socket reads answers of up to the size it is bound with.
      */
     private static final int QUERY_MAX = 2048;
+    /** The TC (truncated) flag in the third byte of a DNS header. */
+    private static final int TC = 0x02;
     /** The upstream socket's receive buffer: answers of a burst wait there while a batch is handled. */
     private static final int UPSTREAM_RCVBUF = 256 * 1024;
 
@@ -54,7 +56,8 @@ final class DnsUdp implements AutoCloseable {
     /**
      * Binds a socket on {@code local} and starts reading; {@code maxDatagram}: the largest datagram it must read
      * whole (a listener's queries: {@code 0} for the default; the upstream socket's answers: the EDNS size the proxy
-     * advertises, with a larger receive buffer). An IPv6 socket bound on {@code ::} also talks to IPv4 peers (as
+     * advertises, with a larger receive buffer; a larger answer arrives cut with its TC flag set, so that the client
+     * asks again over TCP). An IPv6 socket bound on {@code ::} also talks to IPv4 peers (as
      * {@code ::ffff:a.b.c.d}). Throws {@link IllegalStateException} saying the errno when it cannot (port in use...).
      */
     Socket bind(InetSocketAddress local, boolean ipv6, int maxDatagram, Receiver receiver) {
@@ -66,7 +69,13 @@ final class DnsUdp implements AutoCloseable {
         }
         Socket socket = new Socket(u);
         try {
-            u.receive((s, data, sender) -> receiver.onDatagram(socket, data, sender));
+            boolean answers = maxDatagram > 0;
+            u.receive((s, data, sender, truncated) -> {
+                if (truncated && answers && data.length > 2) {
+                    data[2] |= TC; // an answer cut to what the socket reads: the client asks again over TCP
+                }
+                receiver.onDatagram(socket, data, sender);
+            });
         } catch (RuntimeException e) {
             u.close();
             throw new IllegalStateException(e.getMessage(), e);

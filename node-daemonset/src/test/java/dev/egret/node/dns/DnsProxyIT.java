@@ -824,6 +824,42 @@ class DnsProxyIT {
         assertTrue(learned.isEmpty());
     }
 
+    /**
+     * An upstream that ignores the EDNS size asked for and sends more than the proxy reads: the client gets the answer
+     * marked truncated (TC) and so asks again over TCP (before, it got the cut bytes as if whole).
+     */
+    @Test
+    void anUpstreamAnswerLargerThanTheProxyReadsReachesTheClientMarkedTruncated() throws Exception {
+        DatagramSocket up = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        closing.add(up);
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                byte[] buf = new byte[4096];
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                up.receive(p);
+                Message big = new Message(new Message(Arrays.copyOf(buf, p.getLength())).getHeader().getID());
+                big.getHeader().setFlag(Flags.QR);
+                Name n = Name.fromString("allowed.test.");
+                big.addRecord(Record.newRecord(n, Type.A, DClass.IN), Section.QUESTION);
+                for (int i = 0; i < 400; i++) { // 400 A records: about 6.4 KB, no TC flag
+                    big.addRecord(new ARecord(n, DClass.IN, 60, InetAddress.getByAddress(new byte[]{10, 9, (byte) (i >> 8), (byte) i})), Section.ANSWER);
+                }
+                byte[] wire = big.toWire();
+                assertTrue(wire.length > DnsProxy.MAX_UDP_ANSWER, "the fake upstream's answer is larger: " + wire.length);
+                send(up, wire, p);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        DnsProxy p = proxy("127.0.0.1:" + up.getLocalPort(), "refused", Duration.ofSeconds(2));
+        Message a = udp(p.port(), query("allowed.test", Type.A, 78, 4096)); // dnsjava keeps what parses of a TC answer
+        assertEquals(78, a.getHeader().getID());
+        assertTrue(a.getHeader().getFlag(Flags.TC), "marked truncated: " + a.getHeader());
+        // what parses of the cut answer is the upstream's answer for an allowed name, as with any TC answer
+        assertTrue(learnedText().size() < 400, "at most what the cut answer holds: " + learnedText().size());
+        assertTrue(learnedText().stream().allMatch(ip -> ip.startsWith("10.9.")), "only the answer's own addresses");
+    }
+
     private static byte[] answer(int id, String name, String ip) throws IOException {
         Message m = new Message(id);
         m.getHeader().setFlag(Flags.QR);

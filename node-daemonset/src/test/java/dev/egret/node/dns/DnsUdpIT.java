@@ -241,7 +241,9 @@ class DnsUdpIT {
         assertArrayEquals(big, got.poll(5, TimeUnit.SECONDS), "the upstream socket reads 4096 bytes whole");
         byte[] bigger = new byte[5000];
         send(c, bigger, "127.0.0.1", upstream.localPort());
-        assertEquals(DnsProxy.MAX_UDP_ANSWER, got.poll(5, TimeUnit.SECONDS).length);
+        byte[] cutAnswer = got.poll(5, TimeUnit.SECONDS);
+        assertEquals(DnsProxy.MAX_UDP_ANSWER, cutAnswer.length);
+        assertEquals(0x02, cutAnswer[2] & 0x02, "an answer cut to the upstream socket's slot says so (TC)");
         send(c, bytes("small"), "127.0.0.1", listener.localPort());
         assertEquals("small", text(got.poll(5, TimeUnit.SECONDS)), "the next read offers the socket's own slot");
     }
