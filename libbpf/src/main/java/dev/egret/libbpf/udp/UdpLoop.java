@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,8 @@ public final class UdpLoop implements AutoCloseable {
     static final int READS_PER_WAKEUP = 4;
     private static final int MAX_DATAGRAM = 65535;
     private static final long WAIT_SECONDS = 10;
+    /** The loop turns at least this often (ms), idle or not: see {@link #alive}. */
+    static final long HEARTBEAT_MS = 1000;
     /** A timer further off than this (a day) runs after it: no deadline arithmetic overflows. */
     private static final long MAX_DELAY_MS = TimeUnit.DAYS.toMillis(1);
 
@@ -55,6 +58,9 @@ public final class UdpLoop implements AutoCloseable {
     private final Thread thread;
     private final AtomicInteger tokens = new AtomicInteger(WAKE);
     private final CountDownLatch terminated = new CountDownLatch(1);
+    private final long stallNanos;
+    /** When the loop last came back from epoll_wait. */
+    private volatile long lastTurn;
 
     private final Object lock = new Object();
     /** Tasks from other threads; under {@link #lock}. */
@@ -86,6 +92,18 @@ public final class UdpLoop implements AutoCloseable {
 
     /** @param maxSlot the largest datagram size a socket of this loop may ask to read whole */
     public UdpLoop(String threadName, int maxSlot) {
+        this(threadName, maxSlot, Duration.ofSeconds(30));
+    }
+
+    /**
+     * @param stallAfter how long the loop may go without a turn before {@link #alive} says it is stuck (it turns at
+     *                   least every {@link #HEARTBEAT_MS} ms, busy or idle)
+     */
+    public UdpLoop(String threadName, int maxSlot, Duration stallAfter) {
+        if (stallAfter.toMillis() <= HEARTBEAT_MS) {
+            throw new IllegalArgumentException("a stall is longer than the loop's heartbeat: " + stallAfter);
+        }
+        this.stallNanos = stallAfter.toNanos();
         if (maxSlot <= 0 || maxSlot > MAX_DATAGRAM) {
             throw new IllegalArgumentException("datagram size " + maxSlot);
         }
@@ -114,7 +132,14 @@ public final class UdpLoop implements AutoCloseable {
         epfd = ep;
         eventFd = ev;
         one.set(ValueLayout.JAVA_LONG, 0, 1L);
+        lastTurn = System.nanoTime();
         thread = Thread.ofPlatform().name(threadName).daemon().start(this::run);
+        schedule(HEARTBEAT_MS, this::heartbeat);
+    }
+
+    /** A timer that keeps the loop turning while idle, so that a loop that stopped turning is seen as stuck. */
+    private void heartbeat() {
+        schedule(HEARTBEAT_MS, this::heartbeat);
     }
 
     /**
@@ -211,9 +236,12 @@ public final class UdpLoop implements AutoCloseable {
         }
     }
 
-    /** True while the loop's thread runs and takes work (false once closed, or should the thread have died). */
+    /**
+     * True while the loop's thread runs and turns: false once closed, should the thread have died, or when it has not
+     * come back to {@code epoll_wait} for longer than the stall given (a receiver or task that never returns).
+     */
     public boolean alive() {
-        return !stopping && thread.isAlive();
+        return !stopping && thread.isAlive() && System.nanoTime() - lastTurn < stallNanos;
     }
 
     /** True on the loop's thread. */
@@ -334,6 +362,7 @@ public final class UdpLoop implements AutoCloseable {
     /** One wait, what it reported, then the tasks and timers due. */
     private void turn() throws Throwable {
         int n = (int) Libc.EPOLL_WAIT.invokeExact(errno, epfd, events, MAX_EVENTS, timeout());
+        lastTurn = System.nanoTime();
         if (n < 0) {
             int e = Libc.errno(errno);
             if (e != Libc.EINTR) {
