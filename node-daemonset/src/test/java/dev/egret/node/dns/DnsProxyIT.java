@@ -796,20 +796,11 @@ class DnsProxyIT {
     /** BIND and Unbound answer some queries with an error and no question: the client gets that error, at once. */
     @Test
     void anUpstreamErrorWithoutQuestionIsRelayedAtOnceForTheClientsQuestion() throws Exception {
-        DatagramSocket up = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
-        closing.add(up);
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                byte[] buf = new byte[4096];
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                up.receive(p);
-                Message formerr = new Message(new Message(Arrays.copyOf(buf, p.getLength())).getHeader().getID());
-                formerr.getHeader().setFlag(Flags.QR);
-                formerr.getHeader().setRcode(Rcode.FORMERR); // QDCOUNT 0
-                send(up, formerr.toWire(), p);
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
+        DatagramSocket up = answeringOnce(query -> {
+            Message formerr = new Message(query.getHeader().getID());
+            formerr.getHeader().setFlag(Flags.QR);
+            formerr.getHeader().setRcode(Rcode.FORMERR); // QDCOUNT 0
+            return formerr.toWire();
         });
         DnsProxy p = proxy("127.0.0.1:" + up.getLocalPort(), "refused", Duration.ofSeconds(2));
         long t0 = System.nanoTime();
@@ -830,26 +821,17 @@ class DnsProxyIT {
      */
     @Test
     void anUpstreamAnswerLargerThanTheProxyReadsReachesTheClientMarkedTruncated() throws Exception {
-        DatagramSocket up = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
-        closing.add(up);
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                byte[] buf = new byte[4096];
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                up.receive(p);
-                Message big = new Message(new Message(Arrays.copyOf(buf, p.getLength())).getHeader().getID());
-                big.getHeader().setFlag(Flags.QR);
-                Name n = Name.fromString("allowed.test.");
-                big.addRecord(Record.newRecord(n, Type.A, DClass.IN), Section.QUESTION);
-                for (int i = 0; i < 400; i++) { // 400 A records: about 6.4 KB, no TC flag
-                    big.addRecord(new ARecord(n, DClass.IN, 60, InetAddress.getByAddress(new byte[]{10, 9, (byte) (i >> 8), (byte) i})), Section.ANSWER);
-                }
-                byte[] wire = big.toWire();
-                assertTrue(wire.length > DnsProxy.MAX_UDP_ANSWER, "the fake upstream's answer is larger: " + wire.length);
-                send(up, wire, p);
-            } catch (Exception e) {
-                throw new RuntimeException(e);
+        DatagramSocket up = answeringOnce(query -> {
+            Message big = new Message(query.getHeader().getID());
+            big.getHeader().setFlag(Flags.QR);
+            Name n = Name.fromString("allowed.test.");
+            big.addRecord(Record.newRecord(n, Type.A, DClass.IN), Section.QUESTION);
+            for (int i = 0; i < 400; i++) { // 400 A records: about 6.4 KB, no TC flag
+                big.addRecord(new ARecord(n, DClass.IN, 60, InetAddress.getByAddress(new byte[]{10, 9, (byte) (i >> 8), (byte) i})), Section.ANSWER);
             }
+            byte[] wire = big.toWire();
+            assertTrue(wire.length > DnsProxy.MAX_UDP_ANSWER, "the fake upstream's answer is larger: " + wire.length);
+            return wire;
         });
         DnsProxy p = proxy("127.0.0.1:" + up.getLocalPort(), "refused", Duration.ofSeconds(2));
         Message a = udp(p.port(), query("allowed.test", Type.A, 78, 4096)); // dnsjava keeps what parses of a TC answer
@@ -858,6 +840,28 @@ class DnsProxyIT {
         // what parses of the cut answer is the upstream's answer for an allowed name, as with any TC answer
         assertTrue(learnedText().size() < 400, "at most what the cut answer holds: " + learnedText().size());
         assertTrue(learnedText().stream().allMatch(ip -> ip.startsWith("10.9.")), "only the answer's own addresses");
+    }
+
+    /** What a fake upstream sends back for the query it gets. */
+    private interface FakeAnswer {
+        byte[] to(Message query) throws Exception;
+    }
+
+    /** A fake UDP upstream that answers the first query it gets, with {@code answer}'s bytes, then stays silent. */
+    private DatagramSocket answeringOnce(FakeAnswer answer) throws IOException {
+        DatagramSocket up = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        closing.add(up);
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                byte[] buf = new byte[4096];
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                up.receive(p);
+                send(up, answer.to(new Message(Arrays.copyOf(buf, p.getLength()))), p);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        return up;
     }
 
     private static byte[] answer(int id, String name, String ip) throws IOException {
