@@ -189,6 +189,11 @@ public class PolicyResource {
             }
         }
         long current = store.get(name).map(PolicyResource::versionOf).orElse(0L);
+        if (condition.anyOf().isEmpty()) {
+            throw preconditionFailed(condition.field(), "no policy is at resourceVersion 0, so this If-Match never holds"
+                    + " (policy '" + name + "' is at " + current + (current == 0 ? ", it does not exist" : "")
+                    + "; to create a policy only if it does not exist, send If-None-Match: *)");
+        }
         for (int attempt = 0; ; attempt++) {
             if (!condition.anyOf().contains(current) || attempt >= 5) {
                 throw preconditionFailed(condition.field(), "policy '" + name + "' is at resourceVersion " + current

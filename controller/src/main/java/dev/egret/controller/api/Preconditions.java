@@ -15,6 +15,7 @@ import java.util.TreeSet;
  *   <li>{@code If-Match: "7"}: the policy must be at version 7. Weak tags and bare numbers ({@code W/"7"}, {@code 7})
  *       are accepted and compared like {@code "7"} (lenient: versions are exact, so weak and strong are the same).</li>
  *   <li>{@code If-Match: "6", "7"} (a list, or several headers): the policy must be at one of them.</li>
+ *   <li>{@code If-Match: "0"}: never holds (no policy is at version 0; to create only, send If-None-Match: *).</li>
  *   <li>{@code If-None-Match: *} (PUT only): the policy must not exist (create only). Any other
  *       {@code If-None-Match} on a write, or any on DELETE, is refused with 400.</li>
  *   <li>Otherwise a {@code metadata.resourceVersion} in a PUT body acts like {@code If-Match} with that version.</li>
@@ -33,7 +34,8 @@ final class Preconditions {
      * What a write requires of the policy's current version, and the request field it came from (named when it does
      * not hold). Exactly one of {@code single} and {@code anyOf} is set.
      *
-     * @param anyOf the versions of an {@code If-Match} list of more than one entity tag; 0 stands for "absent"
+     * @param anyOf the versions of an {@code If-Match} list of more than one entity tag (none, for a list of only
+     *              {@code "0"}: nothing matches)
      */
     record Condition(String field, Precondition single, Set<Long> anyOf) {
     }
@@ -99,6 +101,12 @@ final class Preconditions {
                 throw ApiException.badField(IF_MATCH, "* cannot be combined with entity tags");
             }
             return new Condition(IF_MATCH, Precondition.mustExist(), null);
+        }
+        // no policy is ever at version 0 (an absent one has no entity tag at all), so "0" matches nothing: a list
+        // of only "0" never holds (412), rather than meaning "absent" as version 0 does for If-None-Match: *
+        versions.remove(0L);
+        if (versions.isEmpty()) {
+            return new Condition(IF_MATCH, null, Set.of());
         }
         if (versions.size() == 1) {
             return new Condition(IF_MATCH, Precondition.version(versions.iterator().next()), null);

@@ -77,6 +77,26 @@ class PolicyApiTest {
     }
 
     @Test
+    void ifMatchZeroNeverHoldsAbsentOrPresent() {
+        String name = uniqueName("zero");
+        as(ADMIN).contentType("application/json").header("If-Match", "\"0\"").body(policyJson(name, 443))
+                .put("/api/v1/policies/" + name)
+                .then().statusCode(412).contentType("application/problem+json")
+                .body("errors[0].field", equalTo("If-Match"))
+                .body("detail", containsString("If-None-Match: *"));
+        as(VIEWER).get("/api/v1/policies/" + name).then().statusCode(404); // not created
+        long v1 = version(as(ADMIN).contentType("application/json").body(policyJson(name, 443))
+                .put("/api/v1/policies/" + name));
+        as(ADMIN).contentType("application/json").header("If-Match", "W/\"0\", \"0\"").body(policyJson(name, 9999))
+                .put("/api/v1/policies/" + name).then().statusCode(412).body("errors[0].field", equalTo("If-Match"));
+        as(ADMIN).header("If-Match", "\"0\"").delete("/api/v1/policies/" + name).then().statusCode(412);
+        as(ADMIN).contentType("application/json").header("If-Match", "\"0\", \"" + v1 + "\"").body(policyJson(name, 444))
+                .put("/api/v1/policies/" + name).then().statusCode(200); // "0" beside a real version: that version
+        as(VIEWER).get("/api/v1/policies/" + name).then().statusCode(200)
+                .body("spec.egress[0].toPorts[0].port", equalTo(444));
+    }
+
+    @Test
     void ifNoneMatchStarCreatesOnlyOnce() {
         String name = uniqueName("create-only");
         as(ADMIN).contentType("application/json").header("If-None-Match", "*").body(policyJson(name, 443))
