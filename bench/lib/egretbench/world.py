@@ -58,7 +58,7 @@ def cidr_entry(i):
 
 def java_env(deployed=None):
     """The HTTP ports on loopback only; with a manifest, the JVM options and memory limit it deploys the app with."""
-    env = {"JAVA_TOOL_OPTIONS": ("-Dquarkus.http.host=127.0.0.1 " + os.environ.get("EGRET_BENCH_JVM_EXTRA", "")).strip()}
+    env = {"JAVA_TOOL_OPTIONS": ("-Dquarkus.http.host=127.0.0.1 -Degret.node.http-host=127.0.0.1 " + os.environ.get("EGRET_BENCH_JVM_EXTRA", "")).strip()}
     if deployed:
         env["JDK_JAVA_OPTIONS"] = deployed_jvm(deployed)
         arenas = deployed_env(deployed, "MALLOC_ARENA_MAX")

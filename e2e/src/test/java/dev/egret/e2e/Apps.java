@@ -42,7 +42,7 @@ final class Apps {
     static Process node(List<String> props, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED"));
         cmd.addAll(props);
-        cmd.addAll(List.of("-jar", ROOT.resolve("node-daemonset/target/quarkus-app/quarkus-run.jar").toString()));
+        cmd.addAll(List.of("-jar", ROOT.resolve("node-daemonset/target/egret-node.jar").toString()));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 

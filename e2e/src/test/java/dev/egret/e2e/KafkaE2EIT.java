@@ -74,7 +74,7 @@ class KafkaE2EIT {
                       workloads: {cgroupPaths: ["%s/deploy-*"]}
                       egress: [{toCIDR: [127.0.0.1/32], toPorts: [{port: %d}]}]
                     """.formatted(env.parent, server.port()));
-            procs.add(Apps.node(List.of("-Dquarkus.http.port=" + nport, "-Degret.node.name=kafka-node",
+            procs.add(Apps.node(List.of("-Degret.node.http-port=" + nport, "-Degret.node.name=kafka-node",
                     "-Degret.node.state-dir=" + tmp.resolve("node-state"), "-Degret.node.policy-dir=" + tmp.resolve("policies"),
                     "-Degret.node.pin-dir=" + env.pinDir.resolve("node"),
                     "-Degret.node.attach-cgroup=" + env.mounts.v2Root().resolve(env.parent),

@@ -84,7 +84,7 @@ class NodeControllerE2EIT {
 
     private void startNode() throws Exception {
         Files.createDirectories(tmp.resolve("policies"));
-        node = Apps.node(List.of("-Dquarkus.http.port=" + nport, "-Degret.node.name=e2e-node",
+        node = Apps.node(List.of("-Degret.node.http-port=" + nport, "-Degret.node.name=e2e-node",
                 "-Degret.node.state-dir=" + tmp.resolve("node-state"), "-Degret.node.policy-dir=" + tmp.resolve("policies"),
                 "-Degret.node.pin-dir=" + env.pinDir.resolve("node"),
                 "-Degret.node.attach-cgroup=" + env.mounts.v2Root().resolve(env.parent),

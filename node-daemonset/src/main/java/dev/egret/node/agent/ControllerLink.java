@@ -4,8 +4,6 @@ import dev.egret.node.sync.ControllerClient;
 import dev.egret.node.sync.PolicyCache;
 import dev.egret.node.sync.PolicyFollower;
 import dev.egret.node.sync.PolicySet;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -19,22 +17,23 @@ import java.util.concurrent.TimeUnit;
  * The node's link to the controller, when one is configured: follows its policies (cached on disk), registers the
  * node every few seconds, and measures the time from a controller write to its enforcement here.
  */
-@ApplicationScoped
-public class ControllerLink {
+public final class ControllerLink {
     private static final Logger LOG = Logger.getLogger(ControllerLink.class);
     static final String VERSION = "0.1.0";
 
-    @Inject
-    NodeConfig config;
-
-    @Inject
-    NodeMetrics metrics;
+    private final NodeConfig config;
+    private final NodeMetrics metrics;
 
     private ControllerClient client;
     private PolicyFollower follower;
     private ScheduledExecutorService heartbeat;
     private volatile long appliedVersion;
     private volatile boolean reachable;
+
+    public ControllerLink(NodeConfig config, NodeMetrics metrics) {
+        this.config = config;
+        this.metrics = metrics;
+    }
 
     /** Starts following; {@code onChange} is called (on the follower's thread) when a new set arrives. */
     void start(Runnable onChange, java.util.function.BooleanSupplier ready) {

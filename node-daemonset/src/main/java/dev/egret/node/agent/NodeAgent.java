@@ -28,12 +28,6 @@ import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.PolicyDecider;
 import dev.egret.policy.Verdict;
 import io.vertx.core.Vertx;
-import io.quarkus.arc.ClientProxy;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -64,24 +58,14 @@ import java.util.function.Supplier;
  * policies in the policy directory and the cgroups they select, on one thread that owns every map write.
  * Stopping the agent leaves enforcement in force.
  */
-@ApplicationScoped
-public class NodeAgent {
+public final class NodeAgent {
     private static final Logger LOG = Logger.getLogger(NodeAgent.class);
 
-    @Inject
-    NodeConfig config;
-
-    @Inject
-    NodeMetrics metrics;
-
-    @Inject
-    Vertx vertx;
-
-    @Inject
-    ControllerLink link;
-
-    @Inject
-    NodeAudit audit;
+    private final NodeConfig config;
+    private final NodeMetrics metrics;
+    private final Vertx vertx;
+    private final ControllerLink link;
+    private final NodeAudit audit;
 
     private DnsProxy dnsProxy;
     /** The DNS proxy once it has started (for liveness, read off the agent's threads). */
@@ -113,7 +97,19 @@ public class NodeAgent {
     private ScheduledExecutorService planner;
     private Thread eventThread;
 
-    void onStart(@Observes StartupEvent ev) {
+    public NodeAgent(NodeConfig config, NodeMetrics metrics, Vertx vertx) {
+        this.config = config;
+        this.metrics = metrics;
+        this.vertx = vertx;
+        this.link = new ControllerLink(config, metrics);
+        this.audit = new NodeAudit(config, metrics);
+    }
+
+    /**
+     * Adopts or installs the datapath, starts following the policies, the event reader and the DNS proxy.
+     * Throws when the datapath cannot be loaded or adopted: an agent that cannot enforce must not run.
+     */
+    public void start() {
         if (!config.enabled()) {
             return;
         }
@@ -147,10 +143,6 @@ public class NodeAgent {
         workloadNames = new WorkloadNames(config.stateDir().resolve("workloads.json"));
         scanner = new CgroupScanner(mounts.v2Root());
         cgroupMounts = mounts;
-        // the busy paths (every DNS answer, every kernel event) call these beans directly, not through their client
-        // proxies (a context lookup per call); both are application-scoped, so the instances live as long as the agent
-        metrics = ClientProxy.unwrap(metrics);
-        audit = ClientProxy.unwrap(audit);
         metrics.bind(this);
         running = true;
         owner = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("egret-datapath").unstarted(r));
@@ -302,7 +294,8 @@ public class NodeAgent {
         audit.publish(AuditEvents.dns(config.name(), e, e.policy(), e.protocol()));
     }
 
-    void onStop(@Observes ShutdownEvent ev) {
+    /** Stops the agent's own work; enforcement stays in force (the pins outlive it). */
+    public void stop() {
         running = false;
         dnsStarted = null; // stopping on purpose: liveness has nothing to report about DNS any more
         link.stop();

@@ -2,8 +2,6 @@ package dev.egret.node.agent;
 
 import dev.egret.node.run.ResolvConf;
 import dev.egret.policy.Cidr;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,97 +18,136 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /** The node agent's settings ({@code egret.node.*}); {@code ./egret node} maps its options onto them. */
-@ApplicationScoped
-public class NodeConfig {
+public final class NodeConfig {
     /** False only in framework tests that have no kernel to talk to. */
-    @ConfigProperty(name = "egret.node.enabled", defaultValue = "true")
-    boolean enabled;
+    private final boolean enabled;
 
-    @ConfigProperty(name = "egret.node.state-dir", defaultValue = "/var/lib/egret")
-    Path stateDir;
+    private final Path stateDir;
 
-    @ConfigProperty(name = "egret.node.policy-dir", defaultValue = "/etc/egret/policies")
-    Path policyDir;
+    private final Path policyDir;
 
-    @ConfigProperty(name = "egret.node.pin-dir", defaultValue = "/sys/fs/bpf/egret/node")
-    Path pinDir;
+    private final Path pinDir;
 
     /** cgroup2 directory to attach to; default: the cgroup2 root found in /proc/mounts. */
-    @ConfigProperty(name = "egret.node.attach-cgroup")
-    Optional<Path> attachCgroup;
+    private final Optional<Path> attachCgroup;
 
     /** Capacities of maps created now, as {@code name=entries,...} (e.g. {@code egret_allow4=65536}). */
-    @ConfigProperty(name = "egret.node.map-sizes", defaultValue = " ")
-    String mapSizes;
+    private final String mapSizes;
 
     /** Upstream resolvers of the DNS proxy ({@code HOST:PORT,...}); empty: the nameservers of /etc/resolv.conf. */
-    @ConfigProperty(name = "egret.node.dns-upstreams", defaultValue = " ")
-    String dnsUpstreams;
+    private final String dnsUpstreams;
 
     /**
      * The DNS proxy's port on 127.0.0.1 and ::1 (0: a free port). A fixed port is re-bound after a restart, so DNS the
      * kernel sends there while the agent is away fails and never reaches another listener.
      */
-    @ConfigProperty(name = "egret.node.dns-port", defaultValue = "0")
-    int dnsPort;
+    private final int dnsPort;
 
     /**
      * Addresses of this node that workloads in other network namespaces (pods) can reach, where the DNS proxy also
      * listens and their DNS is redirected to (in a cluster: the node's IP); empty: only the node's own workloads.
      */
-    @ConfigProperty(name = "egret.node.dns-pod-addresses", defaultValue = " ")
-    String dnsPodAddresses;
+    private final String dnsPodAddresses;
 
     /** Added to every learned IP's TTL. */
-    @ConfigProperty(name = "egret.node.dns-grace", defaultValue = "5s")
-    Duration dnsGrace;
+    private final Duration dnsGrace;
 
     /** Denied-event lines a second the agent's log takes at most (connects and DNS queries each); 0: no limit. */
-    @ConfigProperty(name = "egret.node.event-log-rate", defaultValue = "100")
-    long eventLogRate;
+    private final long eventLogRate;
 
-    @ConfigProperty(name = "egret.node.reconcile-interval", defaultValue = "1s")
-    Duration reconcileInterval;
+    private final Duration reconcileInterval;
 
     /** How often expired learned IPs (and those of unbound workloads) are deleted; a full map is swept at once too. */
-    @ConfigProperty(name = "egret.node.learned-sweep-interval", defaultValue = "10s")
-    Duration learnedSweepInterval;
+    private final Duration learnedSweepInterval;
 
     /** This node's name in the audit stream and at the controller; default: $NODE_NAME, else the host name. */
-    @ConfigProperty(name = "egret.node.name")
-    Optional<String> name;
+    private final Optional<String> name;
 
     /** The controller to follow for policies and to send events to; none: policies from the policy directory only. */
-    @ConfigProperty(name = "egret.node.controller-url")
-    Optional<URI> controllerUrl;
+    private final Optional<URI> controllerUrl;
 
     /** A file holding the node's bearer token (role {@code node}) for the controller. */
-    @ConfigProperty(name = "egret.node.token-file")
-    Optional<Path> tokenFile;
+    private final Optional<Path> tokenFile;
 
     /** How the journal is delivered: {@code http} (to the controller) or {@code kafka}. */
-    @ConfigProperty(name = "egret.events.transport", defaultValue = "http")
-    String transport;
+    private final String transport;
 
     /** Pod workloads from the Kubernetes API: {@code auto} (when running in a cluster), {@code on} or {@code off}. */
-    @ConfigProperty(name = "egret.node.pods", defaultValue = "auto")
-    String pods;
+    private final String pods;
 
     /** Where to look for the kubelet's pod cgroups; default: the cgroup2 root. */
-    @ConfigProperty(name = "egret.node.pods-cgroup-root")
-    Optional<Path> podsCgroupRoot;
+    private final Optional<Path> podsCgroupRoot;
 
     /** Ask the API server for this node's pods only (off only against servers without field selectors). */
-    @ConfigProperty(name = "egret.node.pods-server-side-selector", defaultValue = "true")
-    boolean podsServerSideSelector;
+    private final boolean podsServerSideSelector;
 
     /** The bound of the local audit journal. */
-    @ConfigProperty(name = "egret.node.journal-max-bytes", defaultValue = "67108864")
-    long journalMaxBytes;
+    private final long journalMaxBytes;
 
     /** Allowed repeats of one destination within this window become one event with a count. */
-    @ConfigProperty(name = "egret.node.audit-fold-window", defaultValue = "10s")
-    Duration auditFoldWindow;
+    private final Duration auditFoldWindow;
+
+    public NodeConfig(Settings s) {
+        enabled = s.bool("egret.node.enabled", true);
+        stateDir = s.path("egret.node.state-dir", Path.of("/var/lib/egret"));
+        policyDir = s.path("egret.node.policy-dir", Path.of("/etc/egret/policies"));
+        pinDir = s.path("egret.node.pin-dir", Path.of("/sys/fs/bpf/egret/node"));
+        attachCgroup = s.path("egret.node.attach-cgroup");
+        mapSizes = s.string("egret.node.map-sizes", " ");
+        dnsUpstreams = s.string("egret.node.dns-upstreams", " ");
+        dnsPort = s.integer("egret.node.dns-port", 0);
+        dnsPodAddresses = s.string("egret.node.dns-pod-addresses", " ");
+        dnsGrace = s.duration("egret.node.dns-grace", Duration.ofSeconds(5));
+        eventLogRate = s.longValue("egret.node.event-log-rate", 100L);
+        reconcileInterval = s.duration("egret.node.reconcile-interval", Duration.ofSeconds(1));
+        learnedSweepInterval = s.duration("egret.node.learned-sweep-interval", Duration.ofSeconds(10));
+        name = s.get("egret.node.name");
+        controllerUrl = s.uri("egret.node.controller-url");
+        tokenFile = s.path("egret.node.token-file");
+        transport = s.string("egret.events.transport", "http");
+        pods = s.string("egret.node.pods", "auto");
+        podsCgroupRoot = s.path("egret.node.pods-cgroup-root");
+        podsServerSideSelector = s.bool("egret.node.pods-server-side-selector", true);
+        journalMaxBytes = s.longValue("egret.node.journal-max-bytes", 67108864L);
+        auditFoldWindow = s.duration("egret.node.audit-fold-window", Duration.ofSeconds(10));
+        httpHost = s.string("egret.node.http-host", "0.0.0.0");
+        httpPort = s.integer("egret.node.http-port", 9190);
+        kafkaBootstrapServers = s.string("kafka.bootstrap.servers", "localhost:9092");
+        kafkaTopic = s.string("egret.events.kafka-topic", "egret.audit");
+        // what is wrong is said at start, not at first use
+        mapSizes();
+        transport();
+        pods();
+        learnedSweepInterval();
+        dnsPodAddresses();
+        if (httpPort < 0 || httpPort > 65535 || dnsPort < 0 || dnsPort > 65535) {
+            throw new IllegalArgumentException("egret.node.http-port and egret.node.dns-port: 0 to 65535, not "
+                    + httpPort + " and " + dnsPort);
+        }
+    }
+
+    /** Health and metrics ({@code /q/health}, {@code /q/metrics}) listen here. */
+    private final String httpHost;
+    private final int httpPort;
+    /** Brokers and topic of the Kafka transport. */
+    private final String kafkaBootstrapServers;
+    private final String kafkaTopic;
+
+    public String httpHost() {
+        return httpHost;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public String kafkaBootstrapServers() {
+        return kafkaBootstrapServers;
+    }
+
+    public String kafkaTopic() {
+        return kafkaTopic;
+    }
 
     public boolean enabled() {
         return enabled;

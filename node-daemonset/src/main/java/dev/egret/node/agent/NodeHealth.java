@@ -1,54 +1,33 @@
 package dev.egret.node.agent;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-import org.eclipse.microprofile.health.HealthCheck;
-import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.Liveness;
-import org.eclipse.microprofile.health.Readiness;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * Liveness reflects the datapath and the DNS proxy's UDP thread (never the controller); readiness waits for the first
- * reconcile.
+ * The agent's health checks by name. Liveness reflects the datapath and the DNS proxy's UDP thread (never the
+ * controller: a restart does not bring it back); readiness waits for the first reconcile. With the agent disabled
+ * (tests without a kernel) every check is up.
  */
 public final class NodeHealth {
-    private NodeHealth() {
+    private final NodeAgent agent;
+
+    public NodeHealth(NodeAgent agent) {
+        this.agent = agent;
     }
 
-    @Liveness
-    @ApplicationScoped
-    public static class Datapath implements HealthCheck {
-        @Inject
-        NodeAgent agent;
-
-        @Override
-        public HealthCheckResponse call() {
-            return HealthCheckResponse.named("datapath").status(!agent.enabled() || agent.live()).build();
-        }
+    /**
+     * {@code datapath}: open and its pins in place; {@code dns-proxy}: its UDP thread turns (a restart brings DNS
+     * back; the pinned datapath keeps enforcing meanwhile, and a workload's DNS fails closed).
+     */
+    public Map<String, Boolean> liveness() {
+        Map<String, Boolean> checks = new LinkedHashMap<>();
+        checks.put("datapath", !agent.enabled() || agent.live());
+        checks.put("dns-proxy", !agent.enabled() || agent.dnsLive());
+        return checks;
     }
 
-    /** A restart brings DNS back; the pinned datapath keeps enforcing meanwhile (a workload's DNS fails closed). */
-    @Liveness
-    @ApplicationScoped
-    public static class DnsProxyThread implements HealthCheck {
-        @Inject
-        NodeAgent agent;
-
-        @Override
-        public HealthCheckResponse call() {
-            return HealthCheckResponse.named("dns-proxy").status(!agent.enabled() || agent.dnsLive()).build();
-        }
-    }
-
-    @Readiness
-    @ApplicationScoped
-    public static class Reconciled implements HealthCheck {
-        @Inject
-        NodeAgent agent;
-
-        @Override
-        public HealthCheckResponse call() {
-            return HealthCheckResponse.named("policies-applied").status(!agent.enabled() || agent.ready()).build();
-        }
+    /** {@code policies-applied}: the first reconcile has put the policies in force. */
+    public Map<String, Boolean> readiness() {
+        return Map.of("policies-applied", !agent.enabled() || agent.ready());
     }
 }

@@ -15,9 +15,6 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,8 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Every metric the node exports, in one place. Labels are bounded: workload (a policed cgroup's path), verdict,
  * protocol, map name; never addresses or DNS names.
  */
-@ApplicationScoped
-public class NodeMetrics implements DnsMetrics {
+public final class NodeMetrics implements DnsMetrics {
     public static final String CONNECTIONS = "egret_connections";           // _total
     public static final String EGRESS_BYTES = "egret_egress_bytes";         // _total
     public static final String EGRESS_PACKETS = "egret_egress_packets";     // _total
@@ -62,8 +58,7 @@ public class NodeMetrics implements DnsMetrics {
     public static final String AUDIT_RECEIVER_UP = "egret_audit_receiver_reachable";
     public static final String AUDIT_LOST = "egret_audit_channel_lost";         // _total
 
-    @Inject
-    MeterRegistry registry;
+    private final MeterRegistry registry;
 
     private NodeAgent agent;
     private CgroupMounts mounts;
@@ -71,6 +66,10 @@ public class NodeMetrics implements DnsMetrics {
     private volatile Map<String, long[]> mapUsage = Map.of();
     /** Learned IPs in force per bound cgroup id, as the last sweep found them. */
     private volatile Map<Long, Long> learned = Map.of();
+
+    public NodeMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
 
     void bind(NodeAgent agent) {
         this.agent = agent;
@@ -297,23 +296,8 @@ public class NodeMetrics implements DnsMetrics {
 
     /** A histogram from 10 us to 10 s: DNS times on a node are tens of microseconds to milliseconds. */
     private Timer fineTimer(String name, String description) {
-        Timer t = Timer.builder(name).publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
+        return Timer.builder(name).publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
                 .maximumExpectedValue(Duration.ofSeconds(10)).description(description).register(registry);
-        return direct(t);
-    }
-
-    /**
-     * The timer that a composite registry's timer forwards to, when there is exactly one (Prometheus): recording there
-     * skips a layer on every DNS answer and is seen the same way (the composite only forwards).
-     */
-    private Timer direct(Timer t) {
-        if (registry instanceof CompositeMeterRegistry c && c.getRegistries().size() == 1) {
-            Timer child = c.getRegistries().iterator().next().find(t.getId().getName()).tags(t.getId().getTags()).timer();
-            if (child != null) {
-                return child;
-            }
-        }
-        return t;
     }
 
     /** A learned-IP sweep's result, on the datapath thread. */

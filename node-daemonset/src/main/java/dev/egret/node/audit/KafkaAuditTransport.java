@@ -2,56 +2,70 @@ package dev.egret.node.audit;
 
 import dev.egret.audit.AuditEvent;
 import dev.egret.audit.AuditEventCodec;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
- * Delivers events through the SmallRye Kafka connector (channel {@code audit-kafka}, topic {@code egret.audit} by
- * default): one record per event, key = workload (so one workload's events keep their order), value = one
- * {@link AuditEventCodec} JSON object, UTF-8 strings, acks=all with idempotence. A batch counts as delivered only
- * when the connector has acknowledged every record of it.
+ * Delivers events to a Kafka topic ({@code egret.audit} by default): one record per event, key = workload (so one
+ * workload's events keep their order), value = one {@link AuditEventCodec} JSON object, UTF-8 strings, acks=all with
+ * idempotence. A batch counts as delivered only when the brokers have acknowledged every record of it. The producer
+ * is made on the first delivery, so nothing of Kafka loads until there is something to send.
  */
 public final class KafkaAuditTransport implements AuditTransport {
-    public static final String CHANNEL = "audit-kafka";
-
-    private final Emitter<String> emitter;
+    private final Supplier<Producer<String, String>> factory;
+    private final String topic;
     private final Duration timeout;
+    private volatile Producer<String, String> producer; // made on the shipper thread
 
-    public KafkaAuditTransport(Emitter<String> emitter, Duration timeout) {
-        this.emitter = emitter;
+    public KafkaAuditTransport(Supplier<Producer<String, String>> factory, String topic, Duration timeout) {
+        this.factory = factory;
+        this.topic = topic;
         this.timeout = timeout;
+    }
+
+    /** A producer for these brokers with the delivery guarantees above. */
+    public static Supplier<Producer<String, String>> producer(String bootstrapServers) {
+        return () -> new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
+                ProducerConfig.CLIENT_ID_CONFIG, "egret-node"),
+                new StringSerializer(), new StringSerializer());
     }
 
     @Override
     public void deliver(List<AuditEvent> batch) throws IOException {
-        List<CompletableFuture<Void>> acked = new ArrayList<>(batch.size());
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            for (AuditEvent e : batch) {
-                CompletableFuture<Void> ack = new CompletableFuture<>();
-                acked.add(ack);
-                emitter.send(Message.of(AuditEventCodec.toLine(e))
-                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(e.workload()).build())
-                        .withAck(() -> {
-                            ack.complete(null);
-                            return CompletableFuture.completedFuture(null);
-                        })
-                        .withNack(t -> {
-                            ack.completeExceptionally(t);
-                            return CompletableFuture.completedFuture(null);
-                        }));
+            if (producer == null) {
+                producer = factory.get();
             }
-            CompletableFuture.allOf(acked.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            List<Future<?>> acked = new ArrayList<>(batch.size());
+            for (AuditEvent e : batch) {
+                acked.add(producer.send(new ProducerRecord<>(topic, e.workload(), AuditEventCodec.toLine(e))));
+            }
+            for (Future<?> f : acked) {
+                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while delivering events to Kafka");
@@ -60,7 +74,14 @@ public final class KafkaAuditTransport implements AuditTransport {
         } catch (TimeoutException e) {
             throw new IOException("Kafka did not acknowledge the batch within " + timeout.toSeconds() + " s", e);
         } catch (RuntimeException e) {
-            throw new IOException("cannot hand the batch to the Kafka connector: " + e.getMessage(), e);
+            throw new IOException("cannot hand the batch to the Kafka producer: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
         }
     }
 }

@@ -80,14 +80,14 @@ class NodeAgentIT {
         lastLog = log;
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-Dquarkus.http.port=" + port,
+                "--enable-native-access=ALL-UNNAMED", "-Degret.node.http-port=" + port,
                 "-Degret.node.state-dir=" + tmp.resolve("state"), "-Degret.node.policy-dir=" + tmp.resolve("policies"),
                 "-Degret.node.pin-dir=" + env.pinDir.resolve("node"),
                 "-Degret.node.attach-cgroup=" + env.mounts.v2Root().resolve(env.parent),
                 "-Degret.node.reconcile-interval=200ms", "-Degret.node.learned-sweep-interval=300ms",
                 "-Degret.node.dns-upstreams=" + dns.upstream()));
         cmd.addAll(List.of(extraProps));
-        cmd.addAll(List.of("-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString()));
+        cmd.addAll(List.of("-jar", Path.of("target/egret-node.jar").toAbsolutePath().toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         node = pb.start();

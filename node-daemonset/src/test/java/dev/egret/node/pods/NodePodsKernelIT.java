@@ -209,7 +209,7 @@ class NodePodsKernelIT {
     private void startNode(String reconcileInterval) throws Exception {
         Path log = tmp.resolve("node.log");
         ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-Dquarkus.http.port=" + port, "-Degret.node.name=node-a",
+                "--enable-native-access=ALL-UNNAMED", "-Degret.node.http-port=" + port, "-Degret.node.name=node-a",
                 "-Degret.node.state-dir=" + tmp.resolve("state"), "-Degret.node.policy-dir=" + tmp.resolve("policies"),
                 "-Degret.node.pin-dir=" + env.pinDir.resolve("node"),
                 "-Degret.node.attach-cgroup=" + env.mounts.v2Root().resolve(env.parent),
@@ -220,7 +220,7 @@ class NodePodsKernelIT {
                 "-Dkubernetes.master=" + kube.getMasterUrl(), "-Dkubernetes.trust.certificates=true",
                 "-Dkubernetes.auth.tryKubeConfig=false", "-Dkubernetes.auth.tryServiceAccount=false",
                 "-Dkubernetes.namespace=default",
-                "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
+                "-jar", Path.of("target/egret-node.jar").toAbsolutePath().toString());
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         node = pb.start();
         awaitTrue(() -> get("/q/health/ready").statusCode() == 200, "node ready; log: " + log);

@@ -1,0 +1,96 @@
+package dev.egret.node.app;
+
+import dev.egret.node.agent.NodeAgent;
+import dev.egret.node.agent.NodeConfig;
+import dev.egret.node.agent.NodeHealth;
+import dev.egret.node.agent.NodeMetrics;
+import dev.egret.node.agent.Settings;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node agent's process: reads its settings ({@code egret.node.*}, see {@link NodeConfig}), serves health and
+ * metrics, runs the agent until SIGTERM. Exits 2 on bad settings, 1 when the agent cannot start (e.g. no BPF).
+ * Plain Java: no application framework, so the agent that runs on every node stays small.
+ */
+public final class NodeMain {
+    private NodeMain() {
+    }
+
+    /** The Prometheus registry with the JVM's and the process's own meters (memory, GC, threads, CPU, files). */
+    static PrometheusMeterRegistry registry() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry); // lives as long as the process
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        return registry;
+    }
+
+    public static void main(String[] args) {
+        // Netty pool chunks of 128 KiB, not 4 MiB: the agent's few Netty buffers (the DNS proxy's TCP connections)
+        // would otherwise pin a 4 MiB chunk of native memory on every node
+        if (System.getProperty("io.netty.allocator.maxOrder") == null) {
+            System.setProperty("io.netty.allocator.maxOrder", "4");
+        }
+        NodeLogging.configure();
+        Logger log = Logger.getLogger(NodeMain.class);
+        NodeConfig config;
+        try {
+            config = new NodeConfig(Settings.fromEnvironment());
+        } catch (IllegalArgumentException e) {
+            log.errorf("egret node: %s", e.getMessage());
+            System.exit(2);
+            return;
+        }
+        long started = System.nanoTime();
+        PrometheusMeterRegistry registry = registry();
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)); // the DNS proxy's TCP server
+        NodeAgent agent = new NodeAgent(config, new NodeMetrics(registry), vertx);
+        NodeEndpoints http;
+        try {
+            NodeHealth health = new NodeHealth(agent);
+            http = NodeEndpoints.start(config.httpHost(), config.httpPort(), health::liveness, health::readiness,
+                    () -> PrometheusText.of(registry.getPrometheusRegistry()));
+        } catch (IOException e) {
+            log.errorf("egret node: cannot listen on %s:%d: %s", config.httpHost(), config.httpPort(), e.getMessage());
+            System.exit(1);
+            return;
+        }
+        try {
+            agent.start();
+        } catch (RuntimeException e) {
+            log.error("egret node: cannot start", e);
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("egret-shutdown").unstarted(() -> {
+            agent.stop();
+            http.close();
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.debugf("Vert.x did not close: %s", e);
+            }
+            log.info("egret node stopped; enforcement stays in force");
+        }));
+        log.infof("egret node started in %d ms; health and metrics on http://%s:%d/q/health and /q/metrics",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), config.httpHost(), http.port());
+    }
+}
