@@ -79,7 +79,7 @@ public final class NodeMetrics implements DnsMetrics {
                 .description("DNS proxy errors by reason").register(registry));
         Counter.builder(RECONCILE_FAILURES).description("Reconcile passes that failed").register(registry);
         learnedExpired();
-        Counter.builder(AUDIT_LOST).description("Audit events lost before the journal (channel buffer full)")
+        Counter.builder(AUDIT_LOST).description("Audit events lost before the journal (the queue to its thread was full)")
                 .register(registry);
         FunctionCounter.builder(EVENTS_LOST, agent, a -> a.datapath().eventsLost())
                 .description("Events the kernel could not put on the ring buffer").register(registry);
@@ -135,7 +135,7 @@ public final class NodeMetrics implements DnsMetrics {
     }
 
     void auditLost(int events) {
-        Counter.builder(AUDIT_LOST).description("Audit events lost before the journal (channel buffer full)")
+        Counter.builder(AUDIT_LOST).description("Audit events lost before the journal (the queue to its thread was full)")
                 .register(registry).increment(events);
     }
 
