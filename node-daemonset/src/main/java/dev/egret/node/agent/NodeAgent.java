@@ -87,6 +87,8 @@ public final class NodeAgent {
     private volatile Map<String, EgressPolicy> lastPolicies = Map.of();
     private static final Logger EVENTS = Logger.getLogger("egret.events");
     private final AtomicBoolean ready = new AtomicBoolean();
+    /** Set when {@link #start} has returned: the DNS proxy listens and the kernel redirects DNS to it. */
+    private volatile boolean started;
     private final CompiledPolicies compiledPolicies = new CompiledPolicies();
     private volatile boolean running;
     /** The one thread that writes the datapath's maps: reconcile applies and the DNS proxy's learned addresses. */
@@ -163,6 +165,7 @@ public final class NodeAgent {
         planner.scheduleWithFixedDelay(this::logSuppressed, 1, 1, TimeUnit.SECONDS);
         eventThread = Thread.ofPlatform().name("egret-events").daemon().start(this::pumpEvents);
         startDns();
+        started = true;
     }
 
     /** Pod workloads: the pods of this node from the API server, their cgroups from the kubepods hierarchy. */
@@ -190,7 +193,14 @@ public final class NodeAgent {
         List<InetAddress> podAddresses = config.dnsPodAddresses();
         int port = dnsProxy.start(config.dnsPort(), podAddresses);
         dnsStarted = dnsProxy;
-        owner.execute(() -> datapath.redirectDns(port, podAddresses));
+        try { // in force before the agent says it is ready
+            owner.submit(() -> datapath.redirectDns(port, podAddresses)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while redirecting DNS to the proxy", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot redirect DNS to the proxy: " + e.getCause().getMessage(), e.getCause());
+        }
         LOG.infof("DNS proxy on 127.0.0.1:%d and [::1]:%d%s, upstreams %s", port, port,
                 podAddresses.isEmpty() ? "" : " and, for pods, " + podAddresses, ups);
     }
@@ -535,8 +545,9 @@ public final class NodeAgent {
         return Instant.ofEpochSecond(0, wallNanos);
     }
 
+    /** Started, and the policies applied once. */
     public boolean ready() {
-        return ready.get();
+        return started && ready.get();
     }
 
     /** True while the datapath is open and every required link is still pinned. */

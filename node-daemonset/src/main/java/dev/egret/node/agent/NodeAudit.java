@@ -45,7 +45,7 @@ public final class NodeAudit {
         AuditJournal journal = new AuditJournal(config.stateDir().resolve("journal"), config.name(),
                 config.journalMaxBytes(), Math.max(64 * 1024, config.journalMaxBytes() / 16));
         AuditTransport transport = switch (config.transport()) {
-            case "kafka" -> new KafkaAuditTransport(KafkaAuditTransport.producer(config.kafkaBootstrapServers()),
+            case "kafka" -> new KafkaAuditTransport(KafkaAuditTransport.producer(config.kafkaProperties()),
                     config.kafkaTopic(), Duration.ofSeconds(30));
             default -> link.client().<AuditTransport>map(HttpAuditTransport::new).orElse(null);
         };

@@ -112,7 +112,10 @@ public final class NodeConfig {
         auditFoldWindow = s.duration("egret.node.audit-fold-window", Duration.ofSeconds(10));
         httpHost = s.string("egret.node.http-host", "0.0.0.0");
         httpPort = s.integer("egret.node.http-port", 9190);
-        kafkaBootstrapServers = s.string("kafka.bootstrap.servers", "localhost:9092");
+        Map<String, String> kafka = new TreeMap<>(s.withPrefix("kafka."));
+        kafka.putIfAbsent("bootstrap.servers", "localhost:9092");
+        kafkaProperties = Map.copyOf(kafka);
+        logLevels = s.string("egret.node.log-levels", "INFO");
         kafkaTopic = s.string("egret.events.kafka-topic", "egret.audit");
         // what is wrong is said at start, not at first use
         mapSizes();
@@ -120,17 +123,43 @@ public final class NodeConfig {
         pods();
         learnedSweepInterval();
         dnsPodAddresses();
+        positive("egret.node.reconcile-interval", reconcileInterval);
+        positive("egret.node.audit-fold-window", auditFoldWindow);
+        if (dnsGrace.isNegative()) {
+            throw new IllegalArgumentException("egret.node.dns-grace must not be negative, not " + dnsGrace);
+        }
         if (httpPort < 0 || httpPort > 65535 || dnsPort < 0 || dnsPort > 65535) {
             throw new IllegalArgumentException("egret.node.http-port and egret.node.dns-port: 0 to 65535, not "
                     + httpPort + " and " + dnsPort);
         }
     }
 
+    private static void positive(String key, Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(key + " must be positive, not " + d);
+        }
+    }
+
+    /**
+     * Every {@code kafka.*} setting (system property, or environment variable {@code kafka.*} / {@code KAFKA_*}) for
+     * the producer, e.g. {@code security.protocol} and SASL or TLS settings of a secured cluster.
+     */
+    private final Map<String, String> kafkaProperties;
+    /** Log levels: the root's, then {@code category=LEVEL} pairs ({@code INFO,dev.egret.node.dns=DEBUG}). */
+    private final String logLevels;
+
+    public Map<String, String> kafkaProperties() {
+        return kafkaProperties;
+    }
+
+    public String logLevels() {
+        return logLevels;
+    }
+
     /** Health and metrics ({@code /q/health}, {@code /q/metrics}) listen here. */
     private final String httpHost;
     private final int httpPort;
-    /** Brokers and topic of the Kafka transport. */
-    private final String kafkaBootstrapServers;
+    /** The topic of the Kafka transport. */
     private final String kafkaTopic;
 
     public String httpHost() {
@@ -139,10 +168,6 @@ public final class NodeConfig {
 
     public int httpPort() {
         return httpPort;
-    }
-
-    public String kafkaBootstrapServers() {
-        return kafkaBootstrapServers;
     }
 
     public String kafkaTopic() {

@@ -16,7 +16,7 @@ import java.util.function.Supplier;
 /**
  * The agent's HTTP endpoints, for probes and Prometheus only: {@code /q/health} (all checks), {@code /q/health/live},
  * {@code /q/health/ready} (200 when every check is up, else 503, with a MicroProfile Health JSON body) and
- * {@code /q/metrics} (Prometheus text). GET and HEAD only; one thread serves them.
+ * {@code /q/metrics} (Prometheus text). GET and HEAD only.
  */
 public final class NodeEndpoints implements AutoCloseable {
     static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
@@ -60,7 +60,9 @@ public final class NodeEndpoints implements AutoCloseable {
             }
         });
         server.createContext("/", ex -> reply(ex, 404, "text/plain", "not found\n"));
-        ExecutorService thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("egret-http").daemon().unstarted(r));
+        // a virtual thread per exchange: a slow scraper or a stalled client never holds up the probes, and one that
+        // stalls is cut off (NodeMain sets the JDK server's request and response time limits)
+        ExecutorService thread = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("egret-http-", 0).factory());
         server.setExecutor(thread);
         server.start();
         return new NodeEndpoints(server, thread);

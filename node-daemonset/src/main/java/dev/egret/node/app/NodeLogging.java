@@ -30,4 +30,30 @@ final class NodeLogging {
         root.setLevel(Level.INFO);
         ctx.getLogger("org.apache.kafka").setLevel(Level.WARNING); // its INFO lines dump every client's settings
     }
+
+    /**
+     * Applies {@code egret.node.log-levels}: the root's level, then {@code category=LEVEL} pairs, comma-separated
+     * ({@code DEBUG} or {@code INFO,dev.egret.node.sync=DEBUG,org.apache.kafka=INFO}); levels TRACE, DEBUG, INFO,
+     * WARN, ERROR, OFF (or JUL's names).
+     */
+    static void levels(String spec) {
+        LogContext ctx = LogContext.getLogContext();
+        for (String part : spec.split(",")) {
+            String p = part.strip();
+            if (p.isEmpty()) {
+                continue;
+            }
+            int eq = p.indexOf('=');
+            String category = eq < 0 ? "" : p.substring(0, eq).strip();
+            String name = (eq < 0 ? p : p.substring(eq + 1)).strip().toUpperCase(java.util.Locale.ROOT);
+            Level level;
+            try {
+                level = ctx.getLevelForName(name);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("egret.node.log-levels: '" + name + "' is not a level (TRACE, DEBUG, "
+                        + "INFO, WARN, ERROR, OFF)");
+            }
+            ctx.getLogger(category).setLevel(level);
+        }
+    }
 }

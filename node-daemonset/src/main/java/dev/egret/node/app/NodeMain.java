@@ -49,11 +49,15 @@ public final class NodeMain {
         if (System.getProperty("io.netty.allocator.maxOrder") == null) {
             System.setProperty("io.netty.allocator.maxOrder", "4");
         }
+        // the JDK HTTP server's limits, in seconds: a client that stalls a request or its response is cut off
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "10"));
+        System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "30"));
         NodeLogging.configure();
         Logger log = Logger.getLogger(NodeMain.class);
         NodeConfig config;
         try {
             config = new NodeConfig(Settings.fromEnvironment());
+            NodeLogging.levels(config.logLevels());
         } catch (IllegalArgumentException e) {
             log.errorf("egret node: %s", e.getMessage());
             System.exit(2);
@@ -73,15 +77,13 @@ public final class NodeMain {
             System.exit(1);
             return;
         }
-        try {
-            agent.start();
-        } catch (RuntimeException e) {
-            log.error("egret node: cannot start", e);
-            System.exit(1);
-            return;
-        }
+        // registered before the start, which may wait for the pod list: a SIGTERM then still journals what was folded;
+        // the hook waits for a start in progress (the lock), so it never stops a half-started agent under its feet
+        Object lifecycle = new Object();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("egret-shutdown").unstarted(() -> {
-            agent.stop();
+            synchronized (lifecycle) {
+                agent.stop();
+            }
             http.close();
             try {
                 vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -90,6 +92,15 @@ public final class NodeMain {
             }
             log.info("egret node stopped; enforcement stays in force");
         }));
+        try {
+            synchronized (lifecycle) {
+                agent.start();
+            }
+        } catch (Throwable e) { // also a missing libbpf.so.1 (an Error from its loader): exit, do not linger
+            log.error("egret node: cannot start", e);
+            System.exit(1);
+            return;
+        }
         log.infof("egret node started in %d ms; health and metrics on http://%s:%d/q/health and /q/metrics",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), config.httpHost(), http.port());
     }

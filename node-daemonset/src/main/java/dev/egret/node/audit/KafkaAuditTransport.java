@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -38,18 +39,25 @@ public final class KafkaAuditTransport implements AuditTransport {
         this.timeout = timeout;
     }
 
-    /** A producer for these brokers with the delivery guarantees above. */
-    public static Supplier<Producer<String, String>> producer(String bootstrapServers) {
-        return () -> new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
-                ProducerConfig.CLIENT_ID_CONFIG, "egret-node"),
-                new StringSerializer(), new StringSerializer());
+    /**
+     * A producer with the operator's {@code kafka.*} settings (brokers, security, tuning) and the delivery guarantees
+     * above, which the settings cannot weaken: acks=all, idempotence, string keys and values.
+     */
+    public static Supplier<Producer<String, String>> producer(Map<String, String> settings) {
+        return () -> {
+            Map<String, Object> config = new HashMap<>();
+            config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+            config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+            config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+            config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+            config.put(ProducerConfig.CLIENT_ID_CONFIG, "egret-node");
+            config.putAll(settings);
+            config.put(ProducerConfig.ACKS_CONFIG, "all");
+            config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            config.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
+            config.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+            return new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
+        };
     }
 
     @Override
