@@ -5,6 +5,9 @@ import org.jboss.logmanager.Logger;
 import org.jboss.logmanager.formatters.PatternFormatter;
 import org.jboss.logmanager.handlers.ConsoleHandler;
 
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 
@@ -38,6 +41,7 @@ final class NodeLogging {
      */
     static void levels(String spec) {
         LogContext ctx = LogContext.getLogContext();
+        Map<String, Level> levels = new LinkedHashMap<>(); // all parsed before any is set
         for (String part : spec.split(",")) {
             String p = part.strip();
             if (p.isEmpty()) {
@@ -45,15 +49,14 @@ final class NodeLogging {
             }
             int eq = p.indexOf('=');
             String category = eq < 0 ? "" : p.substring(0, eq).strip();
-            String name = (eq < 0 ? p : p.substring(eq + 1)).strip().toUpperCase(java.util.Locale.ROOT);
-            Level level;
+            String name = (eq < 0 ? p : p.substring(eq + 1)).strip().toUpperCase(Locale.ROOT);
             try {
-                level = ctx.getLevelForName(name);
+                levels.put(category, ctx.getLevelForName(name));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("egret.node.log-levels: '" + name + "' is not a level (TRACE, DEBUG, "
                         + "INFO, WARN, ERROR, OFF)");
             }
-            ctx.getLogger(category).setLevel(level);
         }
+        levels.forEach((category, level) -> ctx.getLogger(category).setLevel(level));
     }
 }

@@ -25,8 +25,12 @@ class NodeLoggingTest {
     }
 
     @Test
-    void anUnknownLevelIsNamed() {
+    void anUnknownLevelIsNamedAndNoneIsSet() {
+        LogContext ctx = LogContext.getLogContext();
+        Level before = ctx.getLogger("dev.egret.test.c").getLevel();
         assertEquals("egret.node.log-levels: 'LOUD' is not a level (TRACE, DEBUG, INFO, WARN, ERROR, OFF)",
-                assertThrows(IllegalArgumentException.class, () -> NodeLogging.levels("dev.egret=loud")).getMessage());
+                assertThrows(IllegalArgumentException.class,
+                        () -> NodeLogging.levels("dev.egret.test.c=TRACE,dev.egret=loud")).getMessage());
+        assertEquals(before, ctx.getLogger("dev.egret.test.c").getLevel());
     }
 }
