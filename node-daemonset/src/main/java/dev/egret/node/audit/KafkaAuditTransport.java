@@ -40,24 +40,33 @@ public final class KafkaAuditTransport implements AuditTransport {
     }
 
     /**
-     * A producer with the operator's {@code kafka.*} settings (brokers, security, tuning) and the delivery guarantees
-     * above, which the settings cannot weaken: acks=all, idempotence, string keys and values.
+     * A producer with the operator's {@code kafka.*} settings that are producer settings (brokers, security, tuning)
+     * and the delivery guarantees above, which the settings cannot weaken: acks=all, idempotence, string keys and
+     * values.
      */
     public static Supplier<Producer<String, String>> producer(Map<String, String> settings) {
-        return () -> {
-            Map<String, Object> config = new HashMap<>();
-            config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-            config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-            config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-            config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-            config.put(ProducerConfig.CLIENT_ID_CONFIG, "egret-node");
-            config.putAll(settings);
-            config.put(ProducerConfig.ACKS_CONFIG, "all");
-            config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-            config.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
-            config.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
-            return new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
-        };
+        return () -> new KafkaProducer<>(producerConfig(settings), new StringSerializer(), new StringSerializer());
+    }
+
+    static Map<String, Object> producerConfig(Map<String, String> settings) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "egret-node");
+        // only the producer's own settings: a cluster also injects KAFKA_PORT, KAFKA_SERVICE_HOST... for a Service
+        // named kafka, and those are not client settings
+        settings.forEach((k, v) -> {
+            if (ProducerConfig.configNames().contains(k)) {
+                config.put(k, v);
+            }
+        });
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
+        config.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+        return config;
     }
 
     @Override
