@@ -82,7 +82,11 @@ public final class NodeMain {
         Object lifecycle = new Object();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("egret-shutdown").unstarted(() -> {
             synchronized (lifecycle) {
-                agent.stop();
+                try {
+                    agent.stop();
+                } catch (RuntimeException e) { // after a failed start, or a part that would not stop: the rest still closes
+                    log.warn("stopping the agent", e);
+                }
             }
             http.close();
             try {
