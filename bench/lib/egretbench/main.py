@@ -91,7 +91,9 @@ def main():
     if args.jvm == "launcher":
         w.node_manifest = w.controller_manifest = None
     info["jvm"] = {"node": w.node_manifest and world.deployed_jvm(w.node_manifest),
-                   "controller": w.controller_manifest and world.deployed_jvm(w.controller_manifest)}
+                   "controller": w.controller_manifest and world.deployed_jvm(w.controller_manifest),
+                   "node_env": w.node_manifest and " ".join(f"{k}={v}" for k, v in world.java_env(w.node_manifest).items()
+                                                            if k.startswith("MALLOC_"))}
     docs = {}
     rec = memory.Recorder()
 

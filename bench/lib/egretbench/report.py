@@ -88,7 +88,9 @@ def summary(results_dir, docs, machine, bar_docs):
           f"kernel {machine['kernel']}, {machine['os']}; Egret {machine['egret_commit']}; mode {machine['mode']}; "
           f"{machine['placement']}; load average {machine['load_before']:.1f} before, {machine['load_after']:.1f} after; "
           f"{machine['duration_s']:.0f} s in total. JVM options of the node agent: "
-          f"`{(machine.get('jvm') or {}).get('node') or './egret defaults'}`; of the controller: "
+          f"`{(machine.get('jvm') or {}).get('node') or './egret defaults'}`"
+          + (f" with `{machine['jvm']['node_env']}`" if (machine.get('jvm') or {}).get('node_env') else "")
+          + "; of the controller: "
           f"`{(machine.get('jvm') or {}).get('controller') or './egret defaults'}`.", "",
           "Every peer is measured in the same run, interleaved round by round with Egret; ratios are the median of "
           "the per-round ratios (each round measures every path back to back), values are medians over the rounds.",

@@ -57,13 +57,15 @@ def cidr_entry(i):
 
 
 def java_env(deployed=None):
-    """The HTTP ports on loopback only; with a manifest, the JVM options and memory limit it deploys the app with."""
+    """The HTTP ports on loopback only; with a manifest, the JVM options, memory limit and glibc malloc settings it
+    deploys the app with (EGRET_BENCH_<variable> overrides one of the latter for an experiment)."""
     env = {"JAVA_TOOL_OPTIONS": ("-Dquarkus.http.host=127.0.0.1 -Degret.node.http-host=127.0.0.1 " + os.environ.get("EGRET_BENCH_JVM_EXTRA", "")).strip()}
     if deployed:
         env["JDK_JAVA_OPTIONS"] = deployed_jvm(deployed)
-        arenas = deployed_env(deployed, "MALLOC_ARENA_MAX")
-        if arenas:
-            env["MALLOC_ARENA_MAX"] = arenas
+        for name in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"):  # glibc's, as deployed
+            value = os.environ.get("EGRET_BENCH_" + name) or deployed_env(deployed, name)
+            if value:
+                env[name] = value
     return env
 
 

@@ -32,6 +32,7 @@ import java.util.stream.Stream;
  * Thread-safe.
  */
 public final class AuditJournal implements AutoCloseable {
+    private static final int WRITE_CHUNK = 64 * 1024;
     private final Path dir;
     private final String idPrefix;
     private final long maxBytes;
@@ -90,28 +91,35 @@ public final class AuditJournal implements AutoCloseable {
     }
 
     /**
-     * Appends events in order under the journal's next ids, with one write (a crash in mid-write tears at most the
-     * last line, which the next start cuts off); returns them as stored.
+     * Appends events in order under the journal's next ids, through a buffer of {@value #WRITE_CHUNK} bytes (a large
+     * batch never becomes one large array on the agent's small heap); returns them as stored. A failed write cuts
+     * the whole batch off again; a crash in mid-batch tears at most the last line, which the next start cuts off.
      */
     public synchronized List<AuditEvent> appendAll(List<AuditEvent> events) {
+        if (events.isEmpty()) {
+            return List.of();
+        }
         List<AuditEvent> stored = new ArrayList<>(events.size());
-        StringBuilder lines = new StringBuilder(events.size() * 256);
         long seq = nextSeq;
-        for (AuditEvent e : events) {
-            AuditEvent s = e.withId(idPrefix + seq++);
-            stored.add(s);
-            lines.append(AuditEventCodec.toLine(s)).append('\n');
-        }
-        if (stored.isEmpty()) {
-            return stored;
-        }
         long before = currentBytes;
         try {
-            ByteBuffer b = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
+            ByteBuffer chunk = ByteBuffer.allocate(WRITE_CHUNK);
             try {
-                while (b.hasRemaining()) {
-                    currentBytes += current.write(b);
+                for (AuditEvent e : events) {
+                    AuditEvent s = e.withId(idPrefix + seq++);
+                    stored.add(s);
+                    byte[] line = (AuditEventCodec.toLine(s) + "\n").getBytes(StandardCharsets.UTF_8);
+                    if (line.length > chunk.remaining()) {
+                        writeOut(chunk.flip());
+                        chunk.clear();
+                    }
+                    if (line.length > chunk.remaining()) {
+                        writeOut(ByteBuffer.wrap(line));
+                    } else {
+                        chunk.put(line);
+                    }
                 }
+                writeOut(chunk.flip());
             } catch (IOException partial) { // none of the batch stays: its ids are handed out again
                 current.truncate(before);
                 currentBytes = before;
@@ -129,6 +137,12 @@ public final class AuditJournal implements AutoCloseable {
             throw new UncheckedIOException("cannot append to the audit journal in " + dir, ex);
         }
         return stored;
+    }
+
+    private void writeOut(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            currentBytes += current.write(b);
+        }
     }
 
     /** Up to {@code max} undelivered events, oldest first. */

@@ -49,6 +49,32 @@ class AuditJournalTest {
     }
 
     @Test
+    void aBatchLargerThanTheWriteBufferIsStoredWholeAndInOrder() {
+        String longReason = "x".repeat(100_000); // one line longer than the write buffer
+        AuditEvent big = new AuditEvent("draft", Instant.parse("2026-11-25T10:00:00Z"), null, 1, "n1", "egret/w", "p",
+                7, 100, "curl", AuditEvent.Kind.CONNECT, null, null, "10.0.0.1", 1, "tcp", Verdict.DENY,
+                "default-deny", longReason);
+        List<AuditEvent> batch = new java.util.ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            batch.add(i == 1500 ? big : event(i));
+        }
+        try (AuditJournal j = new AuditJournal(dir, "n1", 64 << 20, 16 << 20)) {
+            assertEquals(3000, j.appendAll(batch).size());
+        }
+        try (AuditJournal j = new AuditJournal(dir, "n1", 64 << 20, 16 << 20)) {
+            List<AuditEvent> back = j.undelivered(5000);
+            assertEquals(3000, back.size(), "every line came back after a reopen");
+            assertEquals(longReason, back.get(1500).reason());
+            for (int i = 0; i < 3000; i++) {
+                assertTrue(back.get(i).id().endsWith("-" + i), back.get(i).id());
+                if (i != 1500) {
+                    assertEquals(i, back.get(i).port());
+                }
+            }
+        }
+    }
+
+    @Test
     void idsAreUniqueAcrossAWipedStateDirectory() {
         String a;
         try (AuditJournal j = new AuditJournal(dir.resolve("x"), "n1", 1 << 20, 1 << 16)) {
