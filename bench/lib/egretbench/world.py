@@ -69,6 +69,15 @@ def java_env(deployed=None):
     return env
 
 
+def deployed_node_setting(key):
+    """A setting of the node agent's ConfigMap (k8s-manifests/base/config/node.properties), or None."""
+    for line in open(os.path.join(ROOT, "k8s-manifests", "base", "config", "node.properties")):
+        k, sep, v = line.strip().partition("=")
+        if sep and not k.startswith("#") and k.strip() == key:
+            return v.strip()
+    return None
+
+
 def deployed_env(manifest, name):
     """A plain `value:` of an environment variable of a container in a k8s manifest, or None."""
     lines = open(os.path.join(ROOT, "k8s-manifests", "base", manifest)).read().splitlines()
@@ -373,6 +382,8 @@ backend sink
                "--policy-dir", policy_dir, "--pin-dir", self.pin_dir,
                "--attach-cgroup", os.path.join(proc.v2_root(), CG_EGRET),
                "--dns-upstream", f"127.0.0.1:{self.upstream_port}", "--dns-grace", grace, "--node-name", "bench-node"]
+        if self.node_manifest and deployed_node_setting("egret.node.map-sizes"):
+            cmd += ["--map-sizes", deployed_node_setting("egret.node.map-sizes")]  # the map sizes it deploys with
         if controller:
             cmd += ["--controller", controller, "--token-file", token_file]
         t0 = time.monotonic()

@@ -38,6 +38,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -201,6 +202,14 @@ class BaseManifestsIT {
             heap = (long) (limit * max / 100);
         }
         assertTrue(heap >= 24L << 20 && heap <= 96L << 20, "the heap stays small, and holds the live set: " + javaOpts);
+        // a learned map larger than the heap can mirror would run the agent out of memory, then in a restart loop
+        String mapSizes = base.generated("egret-node-config").getData().get("egret.node.map-sizes");
+        assertNotNull(mapSizes, "the learned map is sized to the heap (egret.node.map-sizes)");
+        Matcher learned = Pattern.compile("egret_learned=([0-9]+)").matcher(mapSizes);
+        assertTrue(learned.find(), mapSizes);
+        long entries = Long.parseLong(learned.group(1));
+        assertTrue(entries >= 4096 && entries * 512 <= heap / 4,
+                entries + " learned entries at about 0.5 KiB of heap each, within a quarter of the heap " + heap);
     }
 
     @Test

@@ -132,7 +132,7 @@ public final class NodeAgent {
             LOG.warnf("datapath upgrade: %s", datapath.upgradeProblem());
         }
         long mirror = datapath.learnedCapacity() * MIRROR_BYTES_PER_ENTRY;
-        if (mirror > Runtime.getRuntime().maxMemory() / 4) {
+        if (mirror > Runtime.getRuntime().maxMemory() / 3) { // a full map would leave too little for the rest
             LOG.warnf("the learned map holds up to %d addresses, whose copy in the agent's heap takes up to %d MiB of its "
                     + "%d MiB: give the agent more memory or the map fewer entries (--map-sizes)",
                     datapath.learnedCapacity(), mirror >> 20, Runtime.getRuntime().maxMemory() >> 20);
@@ -237,8 +237,11 @@ public final class NodeAgent {
     private DirectoryWatch watch;
     private boolean watchCapped; // planner only
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
-    /** Heap the agent's copy of one learned-map entry takes (map node, key, entry, address), rounded up. */
-    private static final long MIRROR_BYTES_PER_ENTRY = 144;
+    /**
+     * Heap one learned address takes in the agent, measured: its mirror (map node, keys, entry, address) and what the
+     * DNS side keeps for it (names, pending sweeps). 16,384 entries added 8 MiB live.
+     */
+    private static final long MIRROR_BYTES_PER_ENTRY = 512;
 
     private Optional<WorkloadPolicies.Bound> policyFor(long cgroupId) {
         DesiredState d = lastDesired;
