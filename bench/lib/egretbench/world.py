@@ -71,10 +71,11 @@ def java_env(deployed=None):
 
 def deployed_node_setting(key):
     """A setting of the node agent's ConfigMap (k8s-manifests/base/config/node.properties), or None."""
-    for line in open(os.path.join(ROOT, "k8s-manifests", "base", "config", "node.properties")):
-        k, sep, v = line.strip().partition("=")
-        if sep and not k.startswith("#") and k.strip() == key:
-            return v.strip()
+    with open(os.path.join(ROOT, "k8s-manifests", "base", "config", "node.properties")) as f:
+        for line in f:
+            k, sep, v = line.strip().partition("=")
+            if sep and not k.startswith("#") and k.strip() == key:
+                return v.strip()
     return None
 
 

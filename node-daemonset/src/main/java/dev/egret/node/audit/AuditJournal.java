@@ -33,6 +33,8 @@ import java.util.stream.Stream;
  */
 public final class AuditJournal implements AutoCloseable {
     private static final int WRITE_CHUNK = 64 * 1024;
+    /** Lines on their way to the file (native: the channel writes it without a copy); used under the lock. */
+    private final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(WRITE_CHUNK);
     private final Path dir;
     private final String idPrefix;
     private final long maxBytes;
@@ -103,7 +105,7 @@ public final class AuditJournal implements AutoCloseable {
         long seq = nextSeq;
         long before = currentBytes;
         try {
-            ByteBuffer chunk = ByteBuffer.allocate(WRITE_CHUNK);
+            ByteBuffer chunk = writeBuffer.clear();
             try {
                 for (AuditEvent e : events) {
                     AuditEvent s = e.withId(idPrefix + seq++);
@@ -120,7 +122,7 @@ public final class AuditJournal implements AutoCloseable {
                     }
                 }
                 writeOut(chunk.flip());
-            } catch (IOException partial) { // none of the batch stays: its ids are handed out again
+            } catch (IOException | RuntimeException partial) { // none of the batch stays: its ids are handed out again
                 current.truncate(before);
                 currentBytes = before;
                 throw partial;

@@ -505,6 +505,10 @@ public final class EgretDatapath implements AutoCloseable {
      */
     public void learn(LearnedIp ip) {
         learnedExclusive(() -> {
+            if (learnedMirror.size() >= learnedCapacity()
+                    && !learnedMirror.containsKey(AddressKey.of(ip.cgroupId(), ip.address()))) {
+                throw overCapacity();
+            }
             maps.get(KernelContract.MAP_LEARNED).put(ip.key(), ip.value());
             mirror(ip);
             return null;
@@ -521,6 +525,11 @@ public final class EgretDatapath implements AutoCloseable {
             return;
         }
         learnedExclusive(() -> {
+            int fit = entriesWithinCapacity(entries);
+            if (fit < entries.size()) {
+                learnBatch(entries.subList(0, fit));
+                throw new BpfBatchException(overCapacity().operation(), BpfException.E2BIG, fit);
+            }
             List<byte[]> keys = new ArrayList<>(entries.size());
             List<byte[]> values = new ArrayList<>(entries.size());
             for (LearnedIp ip : entries) {
@@ -540,6 +549,24 @@ public final class EgretDatapath implements AutoCloseable {
             entries.forEach(this::mirror);
             return null;
         });
+    }
+
+    /** How many of these entries, from the first, fit in the learned capacity (updates of known addresses always do). */
+    private int entriesWithinCapacity(List<LearnedIp> entries) {
+        long room = learnedCapacity() - learnedMirror.size();
+        java.util.Set<AddressKey> added = new java.util.HashSet<>();
+        for (int i = 0; i < entries.size(); i++) {
+            AddressKey k = AddressKey.of(entries.get(i).cgroupId(), entries.get(i).address());
+            if (!learnedMirror.containsKey(k) && added.add(k) && added.size() > room) {
+                return i;
+            }
+        }
+        return entries.size();
+    }
+
+    private BpfException overCapacity() {
+        return new BpfException("learn an address: the learned map holds its configured " + learnedCapacity()
+                + " entries (" + KernelContract.MAP_LEARNED + " in the map sizes)", BpfException.E2BIG);
     }
 
     private void mirror(LearnedIp ip) {
@@ -650,9 +677,14 @@ public final class EgretDatapath implements AutoCloseable {
         return maps.get(KernelContract.MAP_DNS_CLIENTS).get(k.array()).map(DnsClient::decode);
     }
 
-    /** Entries the learned map can hold (its max_entries). */
+    /**
+     * Addresses the agent learns at most: the learned map's max_entries, or fewer when the map sizes say so (an
+     * adopted map keeps its size, and a larger one than configured would outgrow the heap that mirrors it). Beyond
+     * it a learn fails as on a full map.
+     */
     public long learnedCapacity() {
-        return maps.get(KernelContract.MAP_LEARNED).maxEntries();
+        long kernel = maps.get(KernelContract.MAP_LEARNED).maxEntries();
+        return Math.min(kernel, config.mapSizes().getOrDefault(KernelContract.MAP_LEARNED, Integer.MAX_VALUE));
     }
 
     /** DNS clients found in the askers array (no syscall), and those looked up in the map instead. */

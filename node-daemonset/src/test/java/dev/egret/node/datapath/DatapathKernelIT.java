@@ -1,5 +1,6 @@
 package dev.egret.node.datapath;
 
+import dev.egret.libbpf.BpfBatchException;
 import dev.egret.libbpf.BpfException;
 import dev.egret.libbpf.RingBuffer;
 import dev.egret.node.cgroup.CgroupLimits;
@@ -354,6 +355,36 @@ class DatapathKernelIT {
         assertFalse(java.nio.file.Files.exists(env.pinDir));
         assertEquals(List.of("ok", "ok"), InCgroup.probe(wl, false, "tcp", "127.0.0.1", p, "tcp", "127.0.0.2", p),
                 "after uninstall nothing is enforced");
+    }
+
+    /** An adopted learned map larger than the configured size (an upgrade) is filled only as far as configured. */
+    @Test
+    void anAdoptedLearnedMapLargerThanConfiguredIsFilledOnlyAsFarAsConfigured() throws Exception {
+        try (EgretDatapath first = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(), Map.of()))) {
+            assertEquals(65536, first.learnedCapacity());
+        }
+        EgretDatapath d = EgretDatapath.open(new DatapathConfig(env.pinDir, wl.path(),
+                Map.of(KernelContract.MAP_LEARNED, 2)));
+        closing.add(d);
+        assertTrue(d.adopted());
+        assertEquals(2, d.learnedCapacity());
+        long until = System.nanoTime() + 60_000_000_000L;
+        RuleValue all = new RuleValue(new java.util.TreeSet<>(List.of(PortRange.ALL)));
+        InetAddress a = InetAddress.getByName("127.0.0.5");
+        InetAddress b = InetAddress.getByName("127.0.0.6");
+        InetAddress c = InetAddress.getByName("127.0.0.7");
+        d.learn(new LearnedIp(wl.id(), a, until, all));
+        d.learn(new LearnedIp(wl.id(), b, until, all));
+        BpfException full = assertThrows(BpfException.class, () -> d.learn(new LearnedIp(wl.id(), c, until, all)));
+        assertTrue(full.isMapFull(), full.getMessage());
+        d.learn(new LearnedIp(wl.id(), a, until + 1, all)); // an address already learned is renewed
+        BpfBatchException batch = assertThrows(BpfBatchException.class, () -> d.learnBatch(List.of(
+                new LearnedIp(wl.id(), b, until + 2, all), new LearnedIp(wl.id(), c, until, all))));
+        assertTrue(batch.isMapFull());
+        assertEquals(1, batch.done(), "the renewal before the entry that did not fit took effect");
+        assertEquals(until + 2, d.learned(wl.id(), b).orElseThrow().expiresNanos());
+        assertTrue(d.learned(wl.id(), c).isEmpty());
+        assertEquals(2, d.usage().get(KernelContract.MAP_LEARNED)[0], "the kernel's map holds the two");
     }
 
     @Test
