@@ -9,6 +9,7 @@ import dev.egret.node.datapath.EgressEvent;
 import dev.egret.node.audit.AuditEvents;
 import dev.egret.node.audit.LearnedNames;
 import dev.egret.node.datapath.EgretDatapath;
+import dev.egret.node.datapath.KernelContract;
 import dev.egret.node.datapath.LearnedSweeper;
 import dev.egret.node.datapath.WorkloadEntry;
 import dev.egret.node.dns.DnsProxy;
@@ -79,7 +80,8 @@ public final class NodeAgent {
     private CgroupScanner scanner;
     private CgroupMounts cgroupMounts;
     private List<String> lastLimitProblems = List.of();
-    private final LearnedNames learnedNames = new LearnedNames(65_536);
+    /** Names of learned addresses for the audit stream: as many as the agent learns at most (the heap holds both). */
+    private final LearnedNames learnedNames;
     private PodWatcher pods;
     private PodCgroupIndex podCgroups;
     private KubernetesClient kube;
@@ -105,6 +107,7 @@ public final class NodeAgent {
         this.vertx = vertx;
         this.link = new ControllerLink(config, metrics);
         this.audit = new NodeAudit(config, metrics);
+        this.learnedNames = new LearnedNames(config.mapSizes().getOrDefault(KernelContract.MAP_LEARNED, 65_536));
     }
 
     /**
