@@ -554,6 +554,9 @@ public final class EgretDatapath implements AutoCloseable {
     /** How many of these entries, from the first, fit in the learned capacity (updates of known addresses always do). */
     private int entriesWithinCapacity(List<LearnedIp> entries) {
         long room = learnedCapacity() - learnedMirror.size();
+        if (entries.size() <= room) {
+            return entries.size(); // the usual case: no key built, nothing allocated
+        }
         java.util.Set<AddressKey> added = new java.util.HashSet<>();
         for (int i = 0; i < entries.size(); i++) {
             AddressKey k = AddressKey.of(entries.get(i).cgroupId(), entries.get(i).address());
