@@ -33,6 +33,7 @@ import java.util.stream.Stream;
  */
 public final class AuditJournal implements AutoCloseable {
     private static final int WRITE_CHUNK = 64 * 1024;
+    private static final byte[] NEWLINE = {'\n'};
     /** Lines on their way to the file (native: the channel writes it without a copy); used under the lock. */
     private final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(WRITE_CHUNK);
     private final Path dir;
@@ -110,15 +111,16 @@ public final class AuditJournal implements AutoCloseable {
                 for (AuditEvent e : events) {
                     AuditEvent s = e.withId(idPrefix + seq++);
                     stored.add(s);
-                    byte[] line = (AuditEventCodec.toLine(s) + "\n").getBytes(StandardCharsets.UTF_8);
-                    if (line.length > chunk.remaining()) {
+                    byte[] line = AuditEventCodec.toLine(s).getBytes(StandardCharsets.UTF_8);
+                    if (line.length + 1 > chunk.remaining()) {
                         writeOut(chunk.flip());
                         chunk.clear();
                     }
-                    if (line.length > chunk.remaining()) {
+                    if (line.length + 1 > chunk.remaining()) { // longer than the buffer: written on its own
                         writeOut(ByteBuffer.wrap(line));
+                        writeOut(ByteBuffer.wrap(NEWLINE));
                     } else {
-                        chunk.put(line);
+                        chunk.put(line).put((byte) '\n');
                     }
                 }
                 writeOut(chunk.flip());
