@@ -20,10 +20,9 @@ import dev.egret.node.run.EventJson;
 import dev.egret.node.pods.PodCgroupIndex;
 import dev.egret.node.pods.PodInfo;
 import dev.egret.node.pods.PodSelection;
-import dev.egret.node.pods.PodWatcher;
+import dev.egret.node.optional.OptionalLibraries;
+import dev.egret.node.pods.PodSource;
 import dev.egret.node.sync.PolicySet;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import dev.egret.policy.Decision;
 import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.PolicyDecider;
@@ -82,9 +81,8 @@ public final class NodeAgent {
     private List<String> lastLimitProblems = List.of();
     /** Names of learned addresses for the audit stream: as many as the agent learns at most (the heap holds both). */
     private final LearnedNames learnedNames;
-    private PodWatcher pods;
+    private PodSource pods;
     private PodCgroupIndex podCgroups;
-    private KubernetesClient kube;
     private volatile DesiredState lastDesired;
     private volatile Map<String, EgressPolicy> lastPolicies = Map.of();
     private static final Logger EVENTS = Logger.getLogger("egret.events");
@@ -173,13 +171,12 @@ public final class NodeAgent {
 
     /** Pod workloads: the pods of this node from the API server, their cgroups from the kubepods hierarchy. */
     private void startPods(CgroupMounts mounts) {
-        kube = new KubernetesClientBuilder().build();
         podCgroups = new PodCgroupIndex(config.podsCgroupRoot().orElse(mounts.v2Root()), mounts.v2Root());
-        pods = new PodWatcher(kube, config.name(), config.podsServerSideSelector(), () -> planner.execute(this::reconcileSafely));
+        pods = OptionalLibraries.pods(config.name(), config.podsServerSideSelector(), () -> planner.execute(this::reconcileSafely));
         if (!pods.awaitSynced(30, TimeUnit.SECONDS)) {
-            LOG.warnf("pod list from %s not complete yet; pods are policed as they arrive", kube.getMasterUrl());
+            LOG.warnf("pod list from %s not complete yet; pods are policed as they arrive", pods.origin());
         }
-        LOG.infof("policing pods of node %s (API server %s)", config.name(), kube.getMasterUrl());
+        LOG.infof("policing pods of node %s (API server %s)", config.name(), pods.origin());
     }
 
     /** The DNS proxy: answers are released only after the datapath thread has written their addresses. */
@@ -316,8 +313,7 @@ public final class NodeAgent {
         dnsStarted = null; // stopping on purpose: liveness has nothing to report about DNS any more
         link.stop();
         if (pods != null) {
-            pods.close();
-            kube.close();
+            pods.close(); // and its client
         }
         if (dnsProxy != null) {
             dnsProxy.close();

@@ -65,7 +65,10 @@ public final class PolicyDirectory {
                 continue;
             }
             try {
-                lastGood.put(f, Policies.read(f));
+                EgressPolicy read = Policies.read(f);
+                EgressPolicy before = lastGood.get(f);
+                // a rewrite that means the same keeps the object already compiled from it: one copy on the heap
+                lastGood.put(f, read.equals(before) ? before : read);
                 fileErrors.remove(f);
             } catch (RuntimeException e) {
                 errors.put(f, e.getMessage());

@@ -24,8 +24,6 @@ public final class Reconciler {
     private final EgretDatapath datapath;
     /** Physical slot to what it holds, for the slots this reconciler wrote or verified. */
     private final Map<Integer, CompiledPolicy> applied = new HashMap<>();
-    /** Physical slot to the compiled policy it was last re-keyed from and the result (saves a copy each pass). */
-    private final Map<Integer, CompiledPolicy[]> rekeyed = new HashMap<>();
     private boolean first = true;
 
     public Reconciler(EgretDatapath datapath) {
@@ -37,14 +35,8 @@ public final class Reconciler {
         return physical >>> 1;
     }
 
-    private CompiledPolicy forSlot(CompiledPolicy source, int physical) {
-        CompiledPolicy[] last = rekeyed.get(physical);
-        if (last != null && last[0] == source) {
-            return last[1];
-        }
-        CompiledPolicy out = source.forSlot(physical);
-        rekeyed.put(physical, new CompiledPolicy[]{source, out});
-        return out;
+    private static CompiledPolicy forSlot(CompiledPolicy source, int physical) {
+        return source.forSlot(physical); // shares the entries: no copy per physical slot
     }
 
     /** Returns how many kernel changes were made (policies written plus bindings changed). */
@@ -131,7 +123,6 @@ public final class Reconciler {
         for (Integer slot : stale) {
             datapath.removeSlot(slot);
             applied.remove(slot);
-            rekeyed.remove(slot);
             changes++;
         }
         return changes;

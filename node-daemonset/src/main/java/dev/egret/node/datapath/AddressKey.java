@@ -19,6 +19,20 @@ public record AddressKey(long cgroupId, long high, long low) {
         return new AddressKey(cgroupId, toLong(b, 0), toLong(b, 8));
     }
 
+    /** The address (an IPv4 address as an {@link Inet4Address}; no IPv6 scope, which a key does not hold). */
+    public InetAddress address() {
+        byte[] b = new byte[16];
+        for (int i = 0; i < 8; i++) {
+            b[i] = (byte) (high >>> (56 - 8 * i));
+            b[8 + i] = (byte) (low >>> (56 - 8 * i));
+        }
+        try {
+            return InetAddress.getByAddress(b); // an IPv4-mapped address comes back as IPv4
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e); // 16 bytes are always an address
+        }
+    }
+
     private static int toInt(byte[] b, int at) {
         return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | b[at + 3] & 0xFF;
     }

@@ -54,16 +54,15 @@ public final class EgretDatapath implements AutoCloseable {
     /** What the kernel's learned map holds, entry for entry; guarded by {@link #learnedLock}. */
     private final Map<AddressKey, Mirrored> learnedMirror = new HashMap<>();
 
-    /** A mirrored entry, rewritten in place (an address answered again allocates nothing that outlives the answer). */
+    /**
+     * A mirrored entry's value, rewritten in place (an address answered again allocates nothing that outlives the
+     * answer). The workload and address are its key's: not held twice, and no {@link InetAddress} kept per entry.
+     */
     private static final class Mirrored {
-        final long cgroupId;
-        final InetAddress address;
         long expiresNanos;
         RuleValue ports;
 
         Mirrored(LearnedIp ip) {
-            this.cgroupId = ip.cgroupId();
-            this.address = ip.address();
             set(ip);
         }
 
@@ -74,8 +73,12 @@ public final class EgretDatapath implements AutoCloseable {
             }
         }
 
-        LearnedIp ip() {
-            return new LearnedIp(cgroupId, address, expiresNanos, ports);
+        LearnedIp ip(AddressKey key) {
+            return new LearnedIp(key.cgroupId(), key.address(), expiresNanos, ports);
+        }
+
+        static LearnedIp ip(Map.Entry<AddressKey, Mirrored> e) {
+            return e.getValue().ip(e.getKey());
         }
     }
 
@@ -586,7 +589,8 @@ public final class EgretDatapath implements AutoCloseable {
     public Optional<LearnedIp> learned(long cgroupId, InetAddress address) {
         return learnedExclusive(() -> {
             Mirrored m = learnedMirror.get(AddressKey.of(cgroupId, address));
-            return m == null ? Optional.<LearnedIp>empty() : Optional.of(m.ip());
+            return m == null ? Optional.<LearnedIp>empty()
+                    : Optional.of(new LearnedIp(cgroupId, address, m.expiresNanos, m.ports));
         });
     }
 
@@ -596,14 +600,14 @@ public final class EgretDatapath implements AutoCloseable {
      * answers wait for the lock.
      */
     public <T> T withLearned(Function<Iterable<LearnedIp>, T> pass) {
-        return learnedExclusive(() -> pass.apply(() -> learnedMirror.values().stream().map(Mirrored::ip).iterator()));
+        return learnedExclusive(() -> pass.apply(() -> learnedMirror.entrySet().stream().map(Mirrored::ip).iterator()));
     }
 
     /** Every learned entry (expired ones included until they are swept). */
     public List<LearnedIp> learnedEntries() {
         return learnedExclusive(() -> {
             List<LearnedIp> out = new ArrayList<>(learnedMirror.size());
-            learnedMirror.values().forEach(m -> out.add(m.ip()));
+            learnedMirror.forEach((k, m) -> out.add(m.ip(k)));
             return out;
         });
     }
@@ -619,7 +623,7 @@ public final class EgretDatapath implements AutoCloseable {
 
     /** Deletes every learned entry of these cgroups (unbound, or bound to another policy); returns how many. */
     public int forgetLearned(Set<Long> cgroupIds) {
-        List<LearnedIp> gone = learnedExclusive(() -> learnedMirror.values().stream().map(Mirrored::ip)
+        List<LearnedIp> gone = learnedExclusive(() -> learnedMirror.entrySet().stream().map(Mirrored::ip)
                 .filter(ip -> cgroupIds.contains(ip.cgroupId())).toList());
         int n = 0;
         for (LearnedIp ip : gone) { // each delete under the lock on its own: a learn waits for one delete, not all

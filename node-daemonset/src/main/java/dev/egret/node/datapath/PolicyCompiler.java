@@ -34,8 +34,9 @@ public final class PolicyCompiler {
         Map<BpfMap.Key, byte[]> allow6 = new LinkedHashMap<>();
         Map<BpfMap.Key, byte[]> deny4 = new LinkedHashMap<>();
         Map<BpfMap.Key, byte[]> deny6 = new LinkedHashMap<>();
-        emit(allow, slot, allow4, allow6);
-        emit(deny, slot, deny4, deny6);
+        Map<TreeSet<PortRange>, byte[]> values = new HashMap<>(); // one value array per distinct set of ranges
+        emit(allow, values, allow4, allow6);
+        emit(deny, values, deny4, deny6);
         return new CompiledPolicy(slot, policy.spec().mode() == Mode.AUDIT, policy.spec().allowRawSockets(), allow4, deny4,
                 allow6, deny6);
     }
@@ -91,16 +92,20 @@ public final class PolicyCompiler {
         return merged;
     }
 
-    private static void emit(Map<Cidr, TreeSet<PortRange>> rules, int slot, Map<BpfMap.Key, byte[]> v4,
-                             Map<BpfMap.Key, byte[]> v6) {
+    /** Keys carry slot 0: {@link CompiledPolicy} holds its entries slot-neutral. */
+    private static void emit(Map<Cidr, TreeSet<PortRange>> rules, Map<TreeSet<PortRange>, byte[]> values,
+                             Map<BpfMap.Key, byte[]> v4, Map<BpfMap.Key, byte[]> v6) {
         for (Map.Entry<Cidr, TreeSet<PortRange>> e : rules.entrySet()) {
-            byte[] value;
-            try {
-                value = new RuleValue(e.getValue()).encode();
-            } catch (IllegalArgumentException ex) {
-                throw new IllegalArgumentException(e.getKey() + ": " + ex.getMessage(), ex);
+            byte[] value = values.get(e.getValue());
+            if (value == null) {
+                try {
+                    value = new RuleValue(e.getValue()).encode();
+                } catch (IllegalArgumentException ex) {
+                    throw new IllegalArgumentException(e.getKey() + ": " + ex.getMessage(), ex);
+                }
+                values.put(e.getValue(), value);
             }
-            (e.getKey().isIpv4() ? v4 : v6).put(new BpfMap.Key(LpmKeys.of(slot, e.getKey())), value);
+            (e.getKey().isIpv4() ? v4 : v6).put(new BpfMap.Key(LpmKeys.of(0, e.getKey())), value);
         }
     }
 }

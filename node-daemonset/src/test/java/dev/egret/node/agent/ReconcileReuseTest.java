@@ -1,6 +1,7 @@
 package dev.egret.node.agent;
 
 import dev.egret.node.datapath.CompiledPolicy;
+import dev.egret.node.datapath.LpmKeys;
 import dev.egret.policy.Cidr;
 import dev.egret.policy.Destination;
 import dev.egret.policy.EgressPolicy;
@@ -44,6 +45,32 @@ class ReconcileReuseTest {
         assertEquals("11.0.0.0/8", pd.read().get("a").spec().egress().get(0).toCIDR().get(0));
         Files.writeString(f, yaml("12.0.0.0/8")); // just written: read whatever the stamp says
         assertEquals("12.0.0.0/8", pd.read().get("a").spec().egress().get(0).toCIDR().get(0));
+    }
+
+    @Test
+    void aRewriteThatMeansTheSameKeepsThePolicyAlreadyCompiled(@TempDir Path dir) throws Exception {
+        PolicyDirectory pd = new PolicyDirectory(dir);
+        Path f = dir.resolve("a.yaml");
+        writeAged(f, yaml("10.0.0.0/8"), 3600);
+        EgressPolicy first = pd.read().get("a");
+        writeAged(f, yaml("10.0.0.0/8").replace("{name: a}", "{name: 'a'}"), 1800); // parsed again: same meaning
+        assertSame(first, pd.read().get("a"), "one copy of a policy on the heap, not one per rewrite");
+        writeAged(f, yaml("10.0.0.0/9"), 900);
+        assertEquals("10.0.0.0/9", pd.read().get("a").spec().egress().get(0).toCIDR().get(0));
+    }
+
+    @Test
+    void aPolicyMovedToAnotherSlotIsKeyedForItWithTheSameRules() {
+        CompiledPolicy inOne = new CompiledPolicies().compile(PolicyCodec.parseYaml(yaml("10.0.0.0/8")), 1);
+        CompiledPolicy inFive = inOne.forSlot(5);
+        assertEquals(5, inFive.slot());
+        assertTrue(inFive.allow4().keySet().stream().allMatch(k -> LpmKeys.slotOf(k.bytes()) == 5), "keys carry slot 5");
+        assertTrue(inOne.allow4().keySet().stream().allMatch(k -> LpmKeys.slotOf(k.bytes()) == 1), "and slot 1 still");
+        assertEquals(1, inFive.allow4().size());
+        assertTrue(inFive.sameRules(inOne));
+        assertTrue(!inFive.equals(inOne), "not the same kernel entries: another slot");
+        assertEquals(inOne, inFive.forSlot(1));
+        assertEquals(inOne.hashCode(), inFive.forSlot(1).hashCode());
     }
 
     @Test

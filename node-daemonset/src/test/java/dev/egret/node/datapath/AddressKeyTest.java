@@ -34,4 +34,14 @@ class AddressKeyTest {
         // as the kernel keys it: an IPv6 socket's IPv4 peer and the IPv4 address are one learned entry
         assertEquals(AddressKey.of(7, InetAddress.getByName("10.1.2.3")), AddressKey.of(7, Inet6Address.getByAddress(null, mapped, -1)));
     }
+
+    @Test
+    void aKeyGivesBackItsAddress() throws Exception {
+        for (String a : new String[]{"10.1.2.3", "0.0.0.1", "255.255.255.255", "2001:db8::1", "::1", "ffff::ffff"}) {
+            assertEquals(InetAddress.getByName(a), AddressKey.of(7, InetAddress.getByName(a)).address(), a);
+        }
+        byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 10, 1, 2, 3};
+        assertEquals(InetAddress.getByName("10.1.2.3"), AddressKey.of(7, Inet6Address.getByAddress(null, mapped, -1)).address(),
+                "an IPv4-mapped address comes back as the IPv4 address the kernel allows");
+    }
 }

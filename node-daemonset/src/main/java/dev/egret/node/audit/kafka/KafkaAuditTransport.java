@@ -1,7 +1,8 @@
-package dev.egret.node.audit;
+package dev.egret.node.audit.kafka;
 
 import dev.egret.audit.AuditEvent;
 import dev.egret.audit.AuditEventCodec;
+import dev.egret.node.audit.AuditTransport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -39,6 +40,11 @@ public final class KafkaAuditTransport implements AuditTransport {
         this.timeout = timeout;
     }
 
+    /** The transport of {@code --events kafka}: a producer as below, made on the first delivery. */
+    public static AuditTransport create(Map<String, String> settings, String topic, Duration timeout) {
+        return new KafkaAuditTransport(producer(settings), topic, timeout);
+    }
+
     /**
      * A producer with the operator's {@code kafka.*} settings that are producer settings (brokers, security, tuning)
      * and the delivery guarantees above, which the settings cannot weaken: acks=all, idempotence, string keys and
@@ -69,12 +75,28 @@ public final class KafkaAuditTransport implements AuditTransport {
         return config;
     }
 
+    /**
+     * Kafka loads configured classes (its metrics reporter, serializers) through the thread's context class loader,
+     * and its network thread inherits it: it is this class's loader (the optional libraries', in the packaged agent)
+     * while the producer is made.
+     */
+    private Producer<String, String> made() {
+        Thread t = Thread.currentThread();
+        ClassLoader before = t.getContextClassLoader();
+        t.setContextClassLoader(KafkaAuditTransport.class.getClassLoader());
+        try {
+            return factory.get();
+        } finally {
+            t.setContextClassLoader(before);
+        }
+    }
+
     @Override
     public void deliver(List<AuditEvent> batch) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             if (producer == null) {
-                producer = factory.get();
+                producer = made();
             }
             List<Future<?>> acked = new ArrayList<>(batch.size());
             for (AuditEvent e : batch) {

@@ -1,5 +1,6 @@
-package dev.egret.node.pods;
+package dev.egret.node.pods.kube;
 
+import dev.egret.node.pods.PodInfo;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;

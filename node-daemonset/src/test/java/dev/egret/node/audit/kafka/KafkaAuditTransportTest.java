@@ -1,4 +1,4 @@
-package dev.egret.node.audit;
+package dev.egret.node.audit.kafka;
 
 import org.junit.jupiter.api.Test;
 
