@@ -94,7 +94,7 @@ public final class NodeMetrics implements DnsMetrics {
             Gauge.builder(MAP_ENTRIES, this, m -> m.usage(map)[0]).tag("map", map)
                     .description("Entries in a BPF map").register(registry);
             Gauge.builder(MAP_CAPACITY, this, m -> m.usage(map)[1]).tag("map", map)
-                    .description("max_entries of a BPF map").register(registry);
+                    .description("Entries a BPF map takes: its max_entries, or the agent's lower cap for the learned map").register(registry);
         }
     }
 

@@ -705,7 +705,11 @@ public final class EgretDatapath implements AutoCloseable {
                 .map(v -> ByteBuffer.wrap(v).order(ByteOrder.nativeOrder()).getLong()).orElse(0L);
     }
 
-    /** Entries and capacity of each map with entries (the event ring and the stats array excluded). */
+    /**
+     * Entries and capacity of each map with entries (the event ring and the stats array excluded). The learned map's
+     * capacity is what the agent fills it to ({@link #learnedCapacity()}), which an adopted larger map exceeds: its
+     * alerts must fire before answers get SERVFAIL, not at the kernel's size.
+     */
     public Map<String, long[]> usage() {
         Map<String, long[]> out = new LinkedHashMap<>();
         for (Map.Entry<String, BpfMap> e : maps.entrySet()) {
@@ -713,9 +717,9 @@ public final class EgretDatapath implements AutoCloseable {
                     || e.getKey().equals(KernelContract.MAP_DNS_ASKERS)) { // arrays: always full
                 continue;
             }
-            long entries = e.getKey().equals(KernelContract.MAP_LEARNED) ? learnedExclusive(learnedMirror::size)
-                    : e.getValue().size();
-            out.put(e.getKey(), new long[]{entries, e.getValue().maxEntries()});
+            boolean learned = e.getKey().equals(KernelContract.MAP_LEARNED);
+            long entries = learned ? learnedExclusive(learnedMirror::size) : e.getValue().size();
+            out.put(e.getKey(), new long[]{entries, learned ? learnedCapacity() : e.getValue().maxEntries()});
         }
         return out;
     }

@@ -385,6 +385,8 @@ class DatapathKernelIT {
         assertEquals(until + 2, d.learned(wl.id(), b).orElseThrow().expiresNanos());
         assertTrue(d.learned(wl.id(), c).isEmpty());
         assertEquals(2, d.usage().get(KernelContract.MAP_LEARNED)[0], "the kernel's map holds the two");
+        assertEquals(2, d.usage().get(KernelContract.MAP_LEARNED)[1],
+                "full as the metrics (egret_bpf_map_capacity) and their alerts see it, not at 2 of 65536");
     }
 
     @Test
