@@ -35,10 +35,6 @@ public final class Reconciler {
         return physical >>> 1;
     }
 
-    private static CompiledPolicy forSlot(CompiledPolicy source, int physical) {
-        return source.forSlot(physical); // shares the entries: no copy per physical slot
-    }
-
     /** Returns how many kernel changes were made (policies written plus bindings changed). */
     public synchronized int apply(DesiredState desired) {
         int changes = 0;
@@ -63,7 +59,7 @@ public final class Reconciler {
         for (Map.Entry<Integer, CompiledPolicy> e : desired.policies().entrySet()) {
             int s = e.getKey();
             int inUse = live.contains(2 * s + 1) && !live.contains(2 * s) ? 2 * s + 1 : 2 * s;
-            CompiledPolicy wanted = forSlot(e.getValue(), inUse);
+            CompiledPolicy wanted = e.getValue().forSlot(inUse);
             if (wanted.equals(applied.get(inUse)) || (!applied.containsKey(inUse) && datapath.holds(wanted))) {
                 applied.put(inUse, wanted);
                 target.put(s, inUse);
@@ -84,7 +80,7 @@ public final class Reconciler {
                 continue;
             }
             int spare = inUse ^ 1;
-            CompiledPolicy next = forSlot(e.getValue(), spare);
+            CompiledPolicy next = e.getValue().forSlot(spare);
             datapath.removeSlot(spare);
             try {
                 datapath.applyPolicy(next);

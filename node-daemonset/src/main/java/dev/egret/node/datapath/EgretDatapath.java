@@ -595,12 +595,46 @@ public final class EgretDatapath implements AutoCloseable {
     }
 
     /**
-     * A read-only pass over the learned entries under the learned map's lock, each seen as a {@link LearnedIp} made
-     * as the pass reaches it (no copy of them all: a full map is tens of thousands of entries). Keep it short: DNS
-     * answers wait for the lock.
+     * A read-only pass over the learned entries under the learned map's lock. Each is seen through one cursor, moved
+     * from entry to entry (nothing is built per entry: a full map is tens of thousands of them); keep what
+     * {@link LearnedSweep.Entry#ip()} returns, not the cursor. Keep it short: DNS answers wait for the lock.
      */
-    public <T> T withLearned(Function<Iterable<LearnedIp>, T> pass) {
-        return learnedExclusive(() -> pass.apply(() -> learnedMirror.entrySet().stream().map(Mirrored::ip).iterator()));
+    public <T> T withLearned(Function<Iterable<LearnedSweep.Entry>, T> pass) {
+        return learnedExclusive(() -> pass.apply(() -> new java.util.Iterator<LearnedSweep.Entry>() {
+            private final java.util.Iterator<Map.Entry<AddressKey, Mirrored>> it = learnedMirror.entrySet().iterator();
+            private final Cursor cursor = new Cursor();
+
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public LearnedSweep.Entry next() {
+                cursor.at = it.next();
+                return cursor;
+            }
+        }));
+    }
+
+    /** The learned entry a pass is at. */
+    private static final class Cursor implements LearnedSweep.Entry {
+        Map.Entry<AddressKey, Mirrored> at;
+
+        @Override
+        public long cgroupId() {
+            return at.getKey().cgroupId();
+        }
+
+        @Override
+        public long expiresNanos() {
+            return at.getValue().expiresNanos;
+        }
+
+        @Override
+        public LearnedIp ip() {
+            return Mirrored.ip(at);
+        }
     }
 
     /** Every learned entry (expired ones included until they are swept). */
@@ -623,8 +657,8 @@ public final class EgretDatapath implements AutoCloseable {
 
     /** Deletes every learned entry of these cgroups (unbound, or bound to another policy); returns how many. */
     public int forgetLearned(Set<Long> cgroupIds) {
-        List<LearnedIp> gone = learnedExclusive(() -> learnedMirror.entrySet().stream().map(Mirrored::ip)
-                .filter(ip -> cgroupIds.contains(ip.cgroupId())).toList());
+        List<LearnedIp> gone = learnedExclusive(() -> learnedMirror.entrySet().stream()
+                .filter(e -> cgroupIds.contains(e.getKey().cgroupId())).map(Mirrored::ip).toList());
         int n = 0;
         for (LearnedIp ip : gone) { // each delete under the lock on its own: a learn waits for one delete, not all
             if (forget(ip)) {

@@ -11,7 +11,13 @@ import java.nio.ByteOrder;
  * A learned-IP entry: an address the DNS proxy allowed for one workload (the bound cgroup whose process resolved an
  * allowed name) until a CLOCK_MONOTONIC deadline.
  */
-public record LearnedIp(long cgroupId, InetAddress address, long expiresNanos, RuleValue ports) {
+public record LearnedIp(long cgroupId, InetAddress address, long expiresNanos, RuleValue ports)
+        implements LearnedSweep.Entry {
+
+    @Override
+    public LearnedIp ip() {
+        return this;
+    }
 
     public byte[] key() {
         return key(cgroupId, address);

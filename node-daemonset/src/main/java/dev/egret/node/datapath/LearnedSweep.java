@@ -18,6 +18,18 @@ public final class LearnedSweep {
     }
 
     /**
+     * What a scan reads of a learned entry. The entry itself ({@link #ip()}) is asked for only when it is a candidate,
+     * so a pass over a full map under its lock builds nothing for the entries that stay.
+     */
+    public interface Entry {
+        long cgroupId();
+
+        long expiresNanos();
+
+        LearnedIp ip();
+    }
+
+    /**
      * What a scan found.
      *
      * @param candidates    entries to delete if they are still stale when confirmed
@@ -31,17 +43,18 @@ public final class LearnedSweep {
     }
 
     /** True when nobody can use the entry any more: expired, or its cgroup is not bound. */
-    public static boolean stale(LearnedIp entry, long nowNanos, Set<Long> boundCgroups) {
-        return entry.expiredAt(nowNanos) || !boundCgroups.contains(entry.cgroupId());
+    public static boolean stale(Entry entry, long nowNanos, Set<Long> boundCgroups) {
+        return entry.expiresNanos() <= nowNanos || !boundCgroups.contains(entry.cgroupId());
     }
 
-    public static Scan scan(Iterable<LearnedIp> entries, long nowNanos, Set<Long> boundCgroups) {
+    /** The entries may be one object reused for each (a cursor): only their {@link Entry#ip()} is kept. */
+    public static Scan scan(Iterable<? extends Entry> entries, long nowNanos, Set<Long> boundCgroups) {
         List<LearnedIp> candidates = new ArrayList<>();
         Map<Long, Long> live = new HashMap<>();
         boundCgroups.forEach(cg -> live.put(cg, 0L));
-        for (LearnedIp e : entries) {
+        for (Entry e : entries) {
             if (stale(e, nowNanos, boundCgroups)) {
-                candidates.add(e);
+                candidates.add(e.ip());
             } else {
                 live.merge(e.cgroupId(), 1L, Long::sum);
             }

@@ -35,6 +35,38 @@ class LearnedSweepTest {
     }
 
     @Test
+    void aPassThroughOneReusedCursorKeepsEachCandidateAndBuildsOnlyThose() throws Exception {
+        List<LearnedIp> entries = List.of(entry(A, "192.0.2.1", NOW + 1), entry(A, "192.0.2.2", NOW - 1),
+                entry(B, "192.0.2.3", NOW - 2));
+        int[] built = {0};
+        class Cursor implements LearnedSweep.Entry { // as the datapath passes its mirror: one object, moved along
+            LearnedIp at;
+
+            public long cgroupId() {
+                return at.cgroupId();
+            }
+
+            public long expiresNanos() {
+                return at.expiresNanos();
+            }
+
+            public LearnedIp ip() {
+                built[0]++;
+                return at;
+            }
+        }
+        Cursor c = new Cursor();
+        Iterable<LearnedSweep.Entry> pass = () -> entries.stream().map(e -> {
+            c.at = e;
+            return (LearnedSweep.Entry) c;
+        }).iterator();
+        LearnedSweep.Scan scan = LearnedSweep.scan(pass, NOW, Set.of(A, B));
+        assertEquals(List.of(entries.get(1), entries.get(2)), scan.candidates());
+        assertEquals(2, built[0], "the live entry is counted, not built");
+        assertEquals(Map.of(A, 1L, B, 0L), scan.livePerCgroup());
+    }
+
+    @Test
     void aCandidateIsDeletedOnlyIfStillStaleWhenReadAgain() throws Exception {
         Set<Long> bound = Set.of(A);
         LearnedIp candidate = entry(A, "192.0.2.2", NOW - 1);
