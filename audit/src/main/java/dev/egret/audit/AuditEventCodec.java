@@ -1,11 +1,10 @@
 package dev.egret.audit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.egret.policy.Verdict;
+import dev.egret.policy.json.JsonSyntax;
+import dev.egret.policy.json.JsonSyntaxException;
+import dev.egret.policy.json.JsonValue;
+import dev.egret.policy.json.JsonWriter;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -19,49 +18,38 @@ import java.util.Locale;
  * wire (HTTP batches and Kafka records) and in the journals (one object per line).
  */
 public final class AuditEventCodec {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private AuditEventCodec() {
     }
 
-    public static ObjectNode toJson(AuditEvent e) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("id", e.id());
-        n.put("time", e.time().toString());
+    /** Writes the event as one JSON object, streamed: the journal writes a line per event on the agent's path. */
+    public static void write(JsonWriter w, AuditEvent e) {
+        w.beginObject().field("id", e.id()).field("time", e.time().toString());
         if (!e.firstSeen().equals(e.time())) {
-            n.put("firstSeen", e.firstSeen().toString());
+            w.field("firstSeen", e.firstSeen().toString());
         }
-        n.put("count", e.count());
-        n.put("node", e.node());
-        n.put("workload", e.workload());
-        putIf(n, "policy", e.policy());
-        n.put("cgroupId", e.cgroupId());
-        n.put("pid", e.pid());
-        putIf(n, "command", e.command());
-        n.put("kind", e.kind().wireName());
-        putIf(n, "name", e.name());
-        putIf(n, "queryType", e.queryType());
-        putIf(n, "address", e.address());
-        n.put("port", e.port());
-        putIf(n, "protocol", e.protocol());
-        n.put("verdict", e.verdict().wireName());
-        putIf(n, "rule", e.rule());
-        putIf(n, "reason", e.reason());
-        return n;
+        w.field("count", e.count()).field("node", e.node()).field("workload", e.workload())
+                .fieldIfPresent("policy", e.policy()).field("cgroupId", e.cgroupId()).field("pid", e.pid())
+                .fieldIfPresent("command", e.command()).field("kind", e.kind().wireName())
+                .fieldIfPresent("name", e.name()).fieldIfPresent("queryType", e.queryType())
+                .fieldIfPresent("address", e.address()).field("port", e.port())
+                .fieldIfPresent("protocol", e.protocol()).field("verdict", e.verdict().wireName())
+                .fieldIfPresent("rule", e.rule()).fieldIfPresent("reason", e.reason()).endObject();
     }
 
     public static String toLine(AuditEvent e) {
-        return toJson(e).toString();
+        JsonWriter w = new JsonWriter();
+        write(w, e);
+        return w.toString();
     }
 
     public static String toJsonArray(List<AuditEvent> events) {
-        ArrayNode a = JSON.createArrayNode();
-        events.forEach(e -> a.add(toJson(e)));
-        return a.toString();
+        JsonWriter w = new JsonWriter(new StringBuilder(events.size() * 256 + 2)).beginArray();
+        events.forEach(e -> write(w, e));
+        return w.endArray().toString();
     }
 
     /** Parses one event; a missing or malformed field is an {@link IllegalArgumentException} naming it. */
-    public static AuditEvent fromJson(JsonNode n) {
+    public static AuditEvent fromJson(JsonValue n) {
         if (n == null || !n.isObject()) {
             throw new IllegalArgumentException("an event must be a JSON object");
         }
@@ -76,22 +64,13 @@ public final class AuditEventCodec {
     }
 
     public static AuditEvent fromLine(String line) {
-        try {
-            return fromJson(JSON.readTree(line));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
-        }
+        return fromJson(parse(line));
     }
 
     /** A JSON array of events (a batch). */
     public static List<AuditEvent> fromJsonArray(String body) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isArray()) {
+        JsonValue root = parse(body);
+        if (!root.isArray()) {
             throw new IllegalArgumentException("a batch must be a JSON array of events");
         }
         List<AuditEvent> out = new ArrayList<>(root.size());
@@ -105,14 +84,16 @@ public final class AuditEventCodec {
         return out;
     }
 
-    private static void putIf(ObjectNode n, String field, String value) {
-        if (value != null) {
-            n.put(field, value);
+    private static JsonValue parse(String text) {
+        try {
+            return JsonSyntax.parse(text == null ? "" : text);
+        } catch (JsonSyntaxException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
         }
     }
 
-    private static String text(JsonNode n, String field, boolean required) {
-        JsonNode v = n.get(field);
+    private static String text(JsonValue n, String field, boolean required) {
+        JsonValue v = n.get(field);
         if (v == null || v.isNull()) {
             if (required) {
                 throw new IllegalArgumentException(field + ": required");
@@ -125,22 +106,22 @@ public final class AuditEventCodec {
         return v.asText();
     }
 
-    private static long integer(JsonNode n, String field, long absent, long min, long max) {
-        JsonNode v = n.get(field);
+    private static long integer(JsonValue n, String field, long absent, long min, long max) {
+        JsonValue v = n.get(field);
         if (v == null || v.isNull()) {
             return absent;
         }
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+        if (!(v instanceof JsonValue.JsonNumber num) || !num.fitsLong()) {
             throw new IllegalArgumentException(field + ": must be an integer");
         }
-        long value = v.asLong();
+        long value = num.longValue();
         if (value < min || value > max) {
             throw new IllegalArgumentException(field + ": " + value + " is out of range " + min + "-" + max);
         }
         return value;
     }
 
-    private static Instant instant(JsonNode n, String field, boolean required) {
+    private static Instant instant(JsonValue n, String field, boolean required) {
         String s = text(n, field, required);
         try {
             return s == null ? null : Instant.parse(s);
@@ -149,7 +130,7 @@ public final class AuditEventCodec {
         }
     }
 
-    private static AuditEvent.Kind kind(JsonNode n) {
+    private static AuditEvent.Kind kind(JsonValue n) {
         String s = text(n, "kind", true);
         try {
             return AuditEvent.Kind.valueOf(s.toUpperCase(Locale.ROOT));
@@ -158,7 +139,7 @@ public final class AuditEventCodec {
         }
     }
 
-    private static Verdict verdict(JsonNode n) {
+    private static Verdict verdict(JsonValue n) {
         String s = text(n, "verdict", true);
         for (Verdict v : Verdict.values()) {
             if (v.wireName().equals(s)) {

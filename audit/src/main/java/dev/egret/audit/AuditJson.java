@@ -1,90 +1,71 @@
 package dev.egret.audit;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.egret.policy.json.JsonWriter;
 
 import java.time.Instant;
 import java.util.List;
 
 /** The JSON forms of dependencies and replay reports, as the controller serves them. */
 public final class AuditJson {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private AuditJson() {
     }
 
     /** {@code {"workloads":[{"workload","policy","mode","nodes","destinations":[...]}]}}. */
-    public static ObjectNode dependencies(List<WorkloadDependencies> workloads) {
-        ObjectNode root = JSON.createObjectNode();
-        ArrayNode items = root.putArray("workloads");
-        for (WorkloadDependencies w : workloads) {
-            ObjectNode wn = items.addObject();
-            wn.put("workload", w.workload());
-            wn.put("policy", w.policy());
-            wn.put("mode", w.mode());
-            strings(wn.putArray("nodes"), w.nodes());
-            ArrayNode dests = wn.putArray("destinations");
-            for (DependencyEntry d : w.destinations()) {
-                ObjectNode dn = dests.addObject();
-                dn.put("destination", d.destination());
-                dn.put("name", d.name());
-                dn.put("address", d.address());
-                strings(dn.putArray("addresses"), d.addresses());
-                dn.put("port", d.port());
-                dn.put("protocol", d.protocol());
-                strings(dn.putArray("kinds"), d.kinds());
-                dn.put("count", d.count());
-                time(dn, "firstSeen", d.firstSeen());
-                time(dn, "lastSeen", d.lastSeen());
-                ObjectNode v = dn.putObject("verdicts");
-                d.verdicts().forEach(v::put);
-                strings(dn.putArray("flags"), d.flags());
+    public static String dependencies(List<WorkloadDependencies> workloads) {
+        JsonWriter w = new JsonWriter();
+        w.beginObject().name("workloads").beginArray();
+        for (WorkloadDependencies wd : workloads) {
+            w.beginObject().field("workload", wd.workload()).field("policy", wd.policy()).field("mode", wd.mode());
+            strings(w, "nodes", wd.nodes());
+            w.name("destinations").beginArray();
+            for (DependencyEntry d : wd.destinations()) {
+                w.beginObject().field("destination", d.destination()).field("name", d.name())
+                        .field("address", d.address());
+                strings(w, "addresses", d.addresses());
+                w.field("port", d.port()).field("protocol", d.protocol());
+                strings(w, "kinds", d.kinds());
+                w.field("count", d.count());
+                time(w, "firstSeen", d.firstSeen());
+                time(w, "lastSeen", d.lastSeen());
+                w.name("verdicts").beginObject();
+                d.verdicts().forEach((k, v) -> w.field(k, v));
+                w.endObject();
+                strings(w, "flags", d.flags());
+                w.endObject();
             }
+            w.endArray().endObject();
         }
-        return root;
+        return w.endArray().endObject().toString();
     }
 
-    public static ObjectNode replay(ReplayReport r) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("policy", r.policy());
-        root.put("proposedMode", r.proposedMode());
-        strings(root.putArray("workloads"), r.workloads());
+    public static String replay(ReplayReport r) {
+        JsonWriter w = new JsonWriter();
+        w.beginObject().field("policy", r.policy()).field("proposedMode", r.proposedMode());
+        strings(w, "workloads", r.workloads());
         ReplayReport.Totals t = r.totals();
-        ObjectNode tn = root.putObject("totals");
-        tn.put("calls", t.calls());
-        tn.put("destinations", t.destinations());
-        tn.put("allow", t.allow());
-        tn.put("deny", t.deny());
-        tn.put("auditDeny", t.auditDeny());
-        tn.put("newlyDenied", t.newlyDenied());
-        tn.put("newlyAllowed", t.newlyAllowed());
-        ArrayNode denied = root.putArray("denied");
+        w.name("totals").beginObject().field("calls", t.calls()).field("destinations", t.destinations())
+                .field("allow", t.allow()).field("deny", t.deny()).field("auditDeny", t.auditDeny())
+                .field("newlyDenied", t.newlyDenied()).field("newlyAllowed", t.newlyAllowed()).endObject();
+        w.name("denied").beginArray();
         for (ReplayItem i : r.denied()) {
-            ObjectNode n = denied.addObject();
-            n.put("workload", i.workload());
-            n.put("kind", i.kind().wireName());
-            n.put("destination", i.destination());
-            n.put("name", i.name());
-            n.put("address", i.address());
-            n.put("port", i.port());
-            n.put("protocol", i.protocol());
-            n.put("count", i.count());
-            time(n, "firstSeen", i.firstSeen());
-            time(n, "lastSeen", i.lastSeen());
-            n.put("recordedVerdict", i.recorded().wireName());
-            n.put("verdict", i.verdict().wireName());
-            n.put("rule", i.rule());
-            n.put("reason", i.reason());
+            w.beginObject().field("workload", i.workload()).field("kind", i.kind().wireName())
+                    .field("destination", i.destination()).field("name", i.name()).field("address", i.address())
+                    .field("port", i.port()).field("protocol", i.protocol()).field("count", i.count());
+            time(w, "firstSeen", i.firstSeen());
+            time(w, "lastSeen", i.lastSeen());
+            w.field("recordedVerdict", i.recorded().wireName()).field("verdict", i.verdict().wireName())
+                    .field("rule", i.rule()).field("reason", i.reason()).endObject();
         }
-        return root;
+        return w.endArray().endObject().toString();
     }
 
-    private static void strings(ArrayNode a, List<String> values) {
-        values.forEach(a::add);
+    private static void strings(JsonWriter w, String field, List<String> values) {
+        w.name(field).beginArray();
+        values.forEach(w::value);
+        w.endArray();
     }
 
-    private static void time(ObjectNode n, String field, Instant t) {
-        n.put(field, t == null ? null : t.toString());
+    private static void time(JsonWriter w, String field, Instant t) {
+        w.field(field, t == null ? null : t.toString());
     }
 }

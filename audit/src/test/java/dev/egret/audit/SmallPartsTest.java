@@ -1,6 +1,7 @@
 package dev.egret.audit;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.egret.policy.json.JsonSyntax;
+import dev.egret.policy.json.JsonValue;
 import dev.egret.policy.NamePattern;
 import dev.egret.policy.PortRule;
 import dev.egret.policy.Protocol;
@@ -80,17 +81,17 @@ class SmallPartsTest {
         DependencyAggregator a = new DependencyAggregator();
         a.add(dns("egret/deploy-1", "deploy", "api.github.com", Verdict.ALLOW, 0));
         a.add(connect("egret/deploy-1", "deploy", "api.github.com", "140.82.112.3", 443, "tcp", Verdict.DENY, 1));
-        JsonNode w = AuditJson.dependencies(a.view(n -> Events.deploy("enforce", ""), null)).get("workloads").get(0);
+        JsonValue w = JsonSyntax.parse(AuditJson.dependencies(a.view(n -> Events.deploy("enforce", ""), null))).get("workloads").get(0);
         assertEquals("egret/deploy-1", w.get("workload").asText());
         assertEquals("deploy", w.get("policy").asText());
         assertEquals("enforce", w.get("mode").asText());
         assertEquals("[\"node-a\",\"node-b\"]", w.get("nodes").toString());
-        JsonNode d = w.get("destinations").get(0);
+        JsonValue d = w.get("destinations").get(0);
         assertEquals("api.github.com", d.get("destination").asText());
         assertTrue(d.get("address").isNull());
-        assertEquals(443, d.get("port").asInt());
+        assertEquals("443", d.get("port").toString());
         assertEquals("[\"connect\",\"dns\"]", d.get("kinds").toString());
-        assertEquals(2, d.get("count").asLong());
+        assertEquals("2", d.get("count").toString());
         assertEquals("{\"allow\":1,\"deny\":1}", d.get("verdicts").toString());
         assertEquals("[\"circular\"]", d.get("flags").toString());
         assertEquals(T0.toString(), d.get("firstSeen").asText());

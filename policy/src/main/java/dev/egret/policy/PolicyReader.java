@@ -1,6 +1,6 @@
 package dev.egret.policy;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.egret.policy.json.JsonValue;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +24,7 @@ final class PolicyReader {
         this.prefix = prefix;
     }
 
-    static EgressPolicy read(JsonNode root, String prefix) {
+    static EgressPolicy read(JsonValue root, String prefix) {
         PolicyReader r = new PolicyReader(prefix == null ? "" : prefix);
         EgressPolicy p = r.policy(root);
         if (!r.violations.isEmpty()) {
@@ -37,8 +37,8 @@ final class PolicyReader {
         violations.add(new Violation(prefix + path, message));
     }
 
-    private EgressPolicy policy(JsonNode n) {
-        if (n == null || n.isMissingNode() || n.isNull()) {
+    private EgressPolicy policy(JsonValue n) {
+        if (n == null || n.isNull()) {
             bad("body", "empty document: expected an EgressPolicy");
             return null;
         }
@@ -58,7 +58,7 @@ final class PolicyReader {
         return violations.isEmpty() ? new EgressPolicy(api, kind, meta, spec) : null;
     }
 
-    private Metadata metadata(JsonNode n) {
+    private Metadata metadata(JsonValue n) {
         if (n == null) {
             bad("metadata", "required");
             return null;
@@ -72,7 +72,7 @@ final class PolicyReader {
             bad("metadata.name", "'" + name + "' is not a DNS-1123 label (lower-case letters, digits and '-', "
                     + "at most 63 characters, alphanumeric at both ends)");
         }
-        JsonNode rvNode = n.get("resourceVersion");
+        JsonValue rvNode = n.get("resourceVersion");
         String rv = null;
         if (rvNode != null && !rvNode.isNull()) {
             if (rvNode.isTextual() || rvNode.isIntegralNumber()) {
@@ -85,7 +85,7 @@ final class PolicyReader {
         return new Metadata(name, rv, labels);
     }
 
-    private PolicySpec spec(JsonNode n) {
+    private PolicySpec spec(JsonValue n) {
         if (n == null) {
             bad("spec", "required");
             return null;
@@ -105,7 +105,7 @@ final class PolicyReader {
         return new PolicySpec(mode, workloads, egress, deny, protects, Boolean.TRUE.equals(allowRaw), limits, dns);
     }
 
-    private Workloads workloads(JsonNode n) {
+    private Workloads workloads(JsonValue n) {
         if (n == null || n.isNull()) {
             return null;
         }
@@ -117,7 +117,7 @@ final class PolicyReader {
                 selector(n.get("namespaceSelector"), "spec.workloads.namespaceSelector"));
     }
 
-    private String cgroupGlob(JsonNode n, String path) {
+    private String cgroupGlob(JsonValue n, String path) {
         String s = text(n, path);
         if (s == null) {
             return null;
@@ -137,7 +137,7 @@ final class PolicyReader {
         return s;
     }
 
-    private LabelSelector selector(JsonNode n, String path) {
+    private LabelSelector selector(JsonValue n, String path) {
         if (n == null || n.isNull()) {
             return null;
         }
@@ -164,7 +164,7 @@ final class PolicyReader {
         return new LabelSelector(labels, exprs);
     }
 
-    private Rule rule(JsonNode n, String path) {
+    private Rule rule(JsonValue n, String path) {
         if (!object(n, path, Set.of("toFQDNs", "toCIDR", "toPorts"))) {
             return null;
         }
@@ -177,17 +177,17 @@ final class PolicyReader {
         return new Rule(fqdns, cidrs, ports);
     }
 
-    private static boolean hasAny(JsonNode n, String... fields) {
+    private static boolean hasAny(JsonValue n, String... fields) {
         for (String f : fields) {
-            JsonNode v = n.get(f);
-            if (v != null && v.isArray() && !v.isEmpty()) {
+            JsonValue v = n.get(f);
+            if (v != null && v.isArray() && v.size() > 0) {
                 return true;
             }
         }
         return false;
     }
 
-    private FqdnSelector fqdn(JsonNode n, String path) {
+    private FqdnSelector fqdn(JsonValue n, String path) {
         if (!object(n, path, Set.of("matchName", "matchPattern"))) {
             return null;
         }
@@ -213,7 +213,7 @@ final class PolicyReader {
         return FqdnSelector.pattern(pattern);
     }
 
-    private String pattern(JsonNode n, String path) {
+    private String pattern(JsonValue n, String path) {
         String s = text(n, path);
         if (s != null) {
             try {
@@ -225,7 +225,7 @@ final class PolicyReader {
         return s;
     }
 
-    private String cidr(JsonNode n, String path) {
+    private String cidr(JsonValue n, String path) {
         String s = text(n, path);
         if (s != null) {
             try {
@@ -238,7 +238,7 @@ final class PolicyReader {
         return s;
     }
 
-    private PortRule port(JsonNode n, String path) {
+    private PortRule port(JsonValue n, String path) {
         if (!object(n, path, Set.of("port", "endPort", "protocol"))) {
             return null;
         }
@@ -256,7 +256,7 @@ final class PolicyReader {
         return new PortRule(port == null ? 0 : port, end, proto);
     }
 
-    private Limits limits(JsonNode n) {
+    private Limits limits(JsonValue n) {
         if (n == null || n.isNull()) {
             return null;
         }
@@ -286,7 +286,7 @@ final class PolicyReader {
         return new Limits(memory, cpu, pids == null ? null : pids.longValue());
     }
 
-    private DnsSettings dns(JsonNode n) {
+    private DnsSettings dns(JsonValue n) {
         if (n == null || n.isNull()) {
             return null;
         }
@@ -310,22 +310,22 @@ final class PolicyReader {
 
     // ---- generic helpers -------------------------------------------------------------------------------------
 
-    private boolean object(JsonNode n, String path, Set<String> known) {
+    private boolean object(JsonValue n, String path, Set<String> known) {
         if (!n.isObject()) {
             bad(path.isEmpty() ? "body" : path, "expected an object, found " + kind(n));
             return false;
         }
-        n.fieldNames().forEachRemaining(f -> {
+        for (String f : ((JsonValue.JsonObject) n).fields().keySet()) {
             if (!known.contains(f)) {
                 bad(path.isEmpty() ? f : path + "." + f, "unknown field");
             }
-        });
+        }
         return true;
     }
 
-    private String string(JsonNode n, String path, String field, boolean required) {
+    private String string(JsonValue n, String path, String field, boolean required) {
         String p = path.isEmpty() ? field : path + "." + field;
-        JsonNode v = n.get(field);
+        JsonValue v = n.get(field);
         if (v == null || v.isNull()) {
             if (required) {
                 bad(p, "required");
@@ -335,7 +335,7 @@ final class PolicyReader {
         return text(v, p);
     }
 
-    private String text(JsonNode v, String path) {
+    private String text(JsonValue v, String path) {
         if (!v.isTextual()) {
             bad(path, "expected a string, found " + kind(v));
             return null;
@@ -344,8 +344,8 @@ final class PolicyReader {
     }
 
     /** A string or a number written as such ({@code cpu: 2}). */
-    private String scalarText(JsonNode n, String path, String field) {
-        JsonNode v = n.get(field);
+    private String scalarText(JsonValue n, String path, String field) {
+        JsonValue v = n.get(field);
         if (v == null || v.isNull()) {
             return null;
         }
@@ -356,25 +356,25 @@ final class PolicyReader {
         return null;
     }
 
-    private Integer integer(JsonNode n, String path, String field, boolean required) {
+    private Integer integer(JsonValue n, String path, String field, boolean required) {
         String p = path + "." + field;
-        JsonNode v = n.get(field);
+        JsonValue v = n.get(field);
         if (v == null || v.isNull()) {
             if (required) {
                 bad(p, "required");
             }
             return null;
         }
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            bad(p, "expected an integer, found " + kind(v));
+        if (!(v instanceof JsonValue.JsonNumber num) || !num.fitsInt()) {
+            bad(p, "expected an integer, found " + (v.isIntegralNumber() ? "an integer out of range" : kind(v)));
             return null;
         }
-        return v.intValue();
+        return (int) num.longValue();
     }
 
     /** {@code true} or {@code false}, never a string or a number standing for one. */
-    private Boolean bool(JsonNode n, String path, String field) {
-        JsonNode v = n.get(field);
+    private Boolean bool(JsonValue n, String path, String field) {
+        JsonValue v = n.get(field);
         if (v == null || v.isNull()) {
             return null;
         }
@@ -382,10 +382,10 @@ final class PolicyReader {
             bad(path + "." + field, "expected true or false, found " + kind(v));
             return null;
         }
-        return v.booleanValue();
+        return ((JsonValue.JsonBoolean) v).value();
     }
 
-    private <E extends Enum<E>> E enumValue(JsonNode n, String path, String field, Class<E> type) {
+    private <E extends Enum<E>> E enumValue(JsonValue n, String path, String field, Class<E> type) {
         String s = string(n, path, field, false);
         if (s == null) {
             return null;
@@ -402,7 +402,7 @@ final class PolicyReader {
         }
     }
 
-    private <T> List<T> list(JsonNode n, String path, BiFunction<JsonNode, String, T> item) {
+    private <T> List<T> list(JsonValue n, String path, BiFunction<JsonValue, String, T> item) {
         if (n == null || n.isNull()) {
             return List.of();
         }
@@ -420,7 +420,7 @@ final class PolicyReader {
         return out;
     }
 
-    private Map<String, String> stringMap(JsonNode n, String path) {
+    private Map<String, String> stringMap(JsonValue n, String path) {
         if (n == null || n.isNull()) {
             return Map.of();
         }
@@ -429,24 +429,16 @@ final class PolicyReader {
             return Map.of();
         }
         Map<String, String> out = new LinkedHashMap<>();
-        n.fields().forEachRemaining(e -> {
-            String v = text(e.getValue(), path + "." + e.getKey());
+        ((JsonValue.JsonObject) n).fields().forEach((k, value) -> {
+            String v = text(value, path + "." + k);
             if (v != null) {
-                out.put(e.getKey(), v);
+                out.put(k, v);
             }
         });
         return out;
     }
 
-    private static String kind(JsonNode n) {
-        return switch (n.getNodeType()) {
-            case ARRAY -> "a list";
-            case OBJECT -> "an object";
-            case STRING -> "a string";
-            case NUMBER -> "a number";
-            case BOOLEAN -> "a boolean";
-            case NULL, MISSING -> "nothing";
-            default -> n.getNodeType().name().toLowerCase(Locale.ROOT);
-        };
+    private static String kind(JsonValue n) {
+        return n.kind();
     }
 }

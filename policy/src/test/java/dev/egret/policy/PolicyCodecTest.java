@@ -76,16 +76,16 @@ class PolicyCodecTest {
     void roundTripsThroughJsonAndYaml() {
         EgressPolicy p = PolicyCodec.parseYaml(FULL).withResourceVersion("42");
         assertEquals(p, PolicyCodec.parseJson(PolicyCodec.toJson(p)));
-        assertEquals(p, PolicyCodec.parseYaml(PolicyCodec.toYaml(p)));
+        assertEquals(p, PolicyCodec.parseYaml(PolicyCodec.toJson(p)), "JSON is YAML: the canonical form reads the same as YAML");
         assertEquals(p, PolicyCodec.fromTree(PolicyCodec.toTree(p), ""));
-        assertTrue(PolicyCodec.toTree(p).at("/spec/allowRawSockets").booleanValue());
+        assertEquals("true", PolicyCodec.toTree(p).get("spec").get("allowRawSockets").toString());
     }
 
     @Test
     void allowRawSocketsIsWrittenOnlyWhenTrue() {
         EgressPolicy allowed = PolicyCodec.parseYaml(merge("spec: {allowRawSockets: true}"));
         EgressPolicy refused = PolicyCodec.parseYaml(merge("spec: {allowRawSockets: false}"));
-        assertTrue(PolicyCodec.toYaml(allowed).contains("allowRawSockets: true"), PolicyCodec.toYaml(allowed));
+        assertTrue(PolicyCodec.toJson(allowed).contains("\"allowRawSockets\":true"), PolicyCodec.toJson(allowed));
         assertFalse(PolicyCodec.toJson(refused).contains("allowRawSockets"), PolicyCodec.toJson(refused));
         assertEquals(PolicyCodec.parseYaml(merge("spec: {}")), refused, "false is the default");
         assertEquals(refused, PolicyCodec.parseJson(PolicyCodec.toJson(refused)));
@@ -166,7 +166,7 @@ class PolicyCodecTest {
     @Test
     void prefixIsPrependedToFields() {
         PolicyValidationException e = assertThrows(PolicyValidationException.class, () -> PolicyCodec.fromTree(
-                new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("kind", "X"), "policy."));
+                dev.egret.policy.json.JsonSyntax.parse("{\"kind\":\"X\"}"), "policy."));
         assertTrue(e.violations().stream().allMatch(v -> v.field().startsWith("policy.")), e.violations().toString());
     }
 

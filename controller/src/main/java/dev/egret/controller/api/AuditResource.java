@@ -1,5 +1,7 @@
 package dev.egret.controller.api;
 
+import dev.egret.controller.JacksonTrees;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -75,7 +77,7 @@ public class AuditResource {
         }
         ArrayNode items = out.putArray("items");
         for (AuditEvent e : result.items()) {
-            items.add(AuditEventCodec.toJson(e));
+            items.add(JacksonTrees.event(e));
         }
         return out;
     }

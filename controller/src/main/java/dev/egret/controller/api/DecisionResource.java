@@ -1,5 +1,7 @@
 package dev.egret.controller.api;
 
+import dev.egret.controller.JacksonTrees;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -71,7 +73,7 @@ public class DecisionResource {
                     Problem.field(404, "Not found", "policy", "no policy named '" + name + "'")));
         }
         if (node.isObject()) {
-            return PolicyCodec.fromTree(node, "policy.");
+            return PolicyCodec.fromTree(JacksonTrees.value(node), "policy.");
         }
         throw ApiException.badField("policy", "expected a policy name (string) or an inline policy (object)");
     }

@@ -1,5 +1,7 @@
 package dev.egret.controller.api;
 
+import dev.egret.controller.JacksonTrees;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.egret.audit.AuditJson;
 import dev.egret.controller.events.DependencyService;
@@ -26,6 +28,6 @@ public class DependenciesResource {
         if (workload != null && workload.isBlank()) {
             throw ApiException.badField("workload", "must not be empty");
         }
-        return AuditJson.dependencies(dependencies.view(workload));
+        return JacksonTrees.object(AuditJson.dependencies(dependencies.view(workload)));
     }
 }

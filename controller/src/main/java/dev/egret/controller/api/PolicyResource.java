@@ -1,5 +1,7 @@
 package dev.egret.controller.api;
 
+import dev.egret.controller.JacksonTrees;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -96,7 +98,7 @@ public class PolicyResource {
         store.lastChange().ifPresent(c -> meta.put("changedAt", c.time().toString()));
         meta.put("serverTime", Instant.now().toString()); // lets a node measure sync lag without trusting its own clock
         ArrayNode items = list.putArray("items");
-        store.list().forEach(p -> items.add(PolicyCodec.toTree(p)));
+        store.list().forEach(p -> items.add(JacksonTrees.policy(p)));
         return list;
     }
 
@@ -111,7 +113,7 @@ public class PolicyResource {
     public Response suggestion(@PathParam("name") String name, @Context HttpHeaders headers) {
         checkName(name);
         EgressPolicy p = store.get(name).orElseThrow(() -> notFound(name));
-        return render(PolicyCodec.toTree(PolicySuggester.suggest(p, audit.all())), headers);
+        return render(JacksonTrees.policy(PolicySuggester.suggest(p, audit.all())), headers);
     }
 
     /** What a proposed policy (the body) would have denied of the recorded calls of this policy's workloads. */
@@ -123,7 +125,7 @@ public class PolicyResource {
         checkName(name);
         EgressPolicy proposal = RequestBodies.policy(body, headers.getMediaType(), config.maxBodyBytes());
         store.get(name).orElseThrow(() -> notFound(name));
-        return AuditJson.replay(PolicyReplay.replay(proposal, name, audit.all()));
+        return JacksonTrees.object(AuditJson.replay(PolicyReplay.replay(proposal, name, audit.all())));
     }
 
     @GET
@@ -132,7 +134,7 @@ public class PolicyResource {
     public Response get(@PathParam("name") String name, @Context HttpHeaders headers) {
         checkName(name);
         EgressPolicy p = store.get(name).orElseThrow(() -> notFound(name));
-        return Response.fromResponse(render(PolicyCodec.toTree(p), headers))
+        return Response.fromResponse(render(JacksonTrees.policy(p), headers))
                 .tag(etag(p.metadata().resourceVersion())).build();
     }
 
@@ -153,7 +155,7 @@ public class PolicyResource {
         String subject = caller(ctx).subject();
         WriteResult r = conditionally(name, condition, pre -> store.put(policy.withResourceVersion(null), pre, subject));
         return Response.status(r.created() ? 201 : 200)
-                .entity(text(PolicyCodec.toTree(r.policy()), headers))
+                .entity(text(JacksonTrees.policy(r.policy()), headers))
                 .type(MediaTypes.wantsYaml(headers) ? MediaTypes.YAML : MediaType.APPLICATION_JSON)
                 .tag(etag(Long.toString(r.newVersion())))
                 .build();

@@ -1,5 +1,7 @@
 package dev.egret.controller.store;
 
+import dev.egret.controller.JacksonTrees;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -59,7 +61,7 @@ public final class FilePolicyStore implements PolicyStore {
         JsonNode root = json.readTree(state.toFile());
         resourceVersion = root.path("resourceVersion").asLong();
         for (JsonNode item : root.path("policies")) {
-            EgressPolicy p = PolicyCodec.fromTree(item, STATE_FILE + ":");
+            EgressPolicy p = PolicyCodec.fromTree(JacksonTrees.value(item), STATE_FILE + ":");
             policies.put(p.name(), p);
         }
     }
@@ -165,7 +167,7 @@ public final class FilePolicyStore implements PolicyStore {
         ObjectNode root = json.createObjectNode();
         root.put("resourceVersion", version);
         ArrayNode items = root.putArray("policies");
-        after.values().forEach(p -> items.add(PolicyCodec.toTree(p)));
+        after.values().forEach(p -> items.add(JacksonTrees.policy(p)));
         byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsString(root).getBytes(StandardCharsets.UTF_8);
         DurableFiles.replace(state, bytes);
     }

@@ -1,5 +1,7 @@
 package dev.egret.controller.store;
 
+import dev.egret.controller.JacksonTrees;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.egret.policy.EgressPolicy;
@@ -348,14 +350,14 @@ public final class KubernetesPolicyStore implements PolicyStore, AutoCloseable {
         Object spec = r.getAdditionalProperties().get("spec");
         n.set("spec", spec == null ? JSON.createObjectNode() : JSON.valueToTree(spec));
         try {
-            return new Parsed(PolicyCodec.fromTree(n, "egresspolicies/" + r.getMetadata().getName() + ": "), null);
+            return new Parsed(PolicyCodec.fromTree(JacksonTrees.value(n), "egresspolicies/" + r.getMetadata().getName() + ": "), null);
         } catch (RuntimeException e) {
             return new Parsed(null, e.getMessage() == null ? e.toString() : e.getMessage());
         }
     }
 
     private static GenericKubernetesResource toResource(EgressPolicy p, String subject, GenericKubernetesResource current) {
-        ObjectNode tree = (ObjectNode) PolicyCodec.toTree(p.withResourceVersion(null));
+        ObjectNode tree = JacksonTrees.policy(p.withResourceVersion(null));
         GenericKubernetesResource r = new GenericKubernetesResource();
         r.setApiVersion("egret.dev/v1");
         r.setKind("EgressPolicy");

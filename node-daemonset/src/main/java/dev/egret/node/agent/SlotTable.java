@@ -1,7 +1,9 @@
 package dev.egret.node.agent;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.egret.policy.json.JsonSyntax;
+import dev.egret.policy.json.JsonValue;
+import dev.egret.policy.json.JsonWriter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +18,6 @@ import java.util.TreeMap;
 
 /** Stable policy-name-to-slot assignments, kept in the state directory so a restarted agent reuses them. */
 public final class SlotTable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private final Map<String, Integer> slots = new TreeMap<>();
 
@@ -24,9 +25,20 @@ public final class SlotTable {
         this.file = file;
         if (Files.exists(file)) {
             try {
-                slots.putAll(JSON.readValue(file.toFile(), new TypeReference<Map<String, Integer>>() { }));
+                JsonValue root = JsonSyntax.parse(Files.readString(file));
+                if (!(root instanceof JsonValue.JsonObject o)) {
+                    throw new IllegalArgumentException("not a JSON object of slots");
+                }
+                o.fields().forEach((name, slot) -> {
+                    if (!(slot instanceof JsonValue.JsonNumber n) || !n.fitsInt() || n.longValue() < 1) {
+                        throw new IllegalArgumentException("slot of '" + name + "' is not a positive integer: " + slot);
+                    }
+                    slots.put(name, (int) n.longValue());
+                });
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read slot table " + file, e);
+            } catch (IllegalArgumentException e) {
+                throw new UncheckedIOException("cannot read slot table " + file, new IOException(e.getMessage(), e));
             }
         }
     }
@@ -58,7 +70,9 @@ public final class SlotTable {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            JSON.writeValue(tmp.toFile(), slots);
+            JsonWriter w = new JsonWriter().beginObject();
+            slots.forEach((name, slot) -> w.field(name, slot));
+            Files.writeString(tmp, w.endObject().toString());
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write slot table " + file, e);

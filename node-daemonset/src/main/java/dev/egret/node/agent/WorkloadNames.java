@@ -1,8 +1,10 @@
 package dev.egret.node.agent;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.jboss.logging.Logger;
+
+import dev.egret.policy.json.JsonSyntax;
+import dev.egret.policy.json.JsonValue;
+import dev.egret.policy.json.JsonWriter;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +20,6 @@ import java.util.TreeMap;
  */
 final class WorkloadNames {
     private static final Logger LOG = Logger.getLogger(WorkloadNames.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private Map<Long, String> saved;
 
@@ -27,7 +28,17 @@ final class WorkloadNames {
         Map<Long, String> read = Map.of();
         if (Files.exists(file)) {
             try {
-                read = JSON.readValue(file.toFile(), new TypeReference<TreeMap<Long, String>>() { });
+                Map<Long, String> names = new TreeMap<>();
+                if (!(JsonSyntax.parse(Files.readString(file)) instanceof JsonValue.JsonObject o)) {
+                    throw new IllegalArgumentException("not a JSON object of names");
+                }
+                o.fields().forEach((id, name) -> {
+                    if (!name.isTextual()) {
+                        throw new IllegalArgumentException("the name of cgroup " + id + " is not a string");
+                    }
+                    names.put(Long.parseLong(id), name.asText());
+                });
+                read = names;
             } catch (IOException | RuntimeException e) {
                 LOG.warnf("ignoring unreadable %s: %s", file, e.getMessage()); // names only: nothing is policed by it
             }
@@ -48,7 +59,9 @@ final class WorkloadNames {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            JSON.writeValue(tmp.toFile(), new TreeMap<>(names));
+            JsonWriter w = new JsonWriter().beginObject();
+            new TreeMap<>(names).forEach((id, name) -> w.field(Long.toString(id), name));
+            Files.writeString(tmp, w.endObject().toString());
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             saved = Map.copyOf(names);
         } catch (IOException | RuntimeException e) {

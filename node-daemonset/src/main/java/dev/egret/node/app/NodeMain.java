@@ -5,13 +5,6 @@ import dev.egret.node.agent.NodeConfig;
 import dev.egret.node.agent.NodeHealth;
 import dev.egret.node.agent.NodeMetrics;
 import dev.egret.node.agent.Settings;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -19,6 +12,7 @@ import io.vertx.core.VertxOptions;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,16 +24,10 @@ public final class NodeMain {
     private NodeMain() {
     }
 
-    /** The Prometheus registry with the JVM's and the process's own meters (memory, GC, threads, CPU, files). */
+    /** The Prometheus registry with the process's own meters (memory, CPU, files, heap, collections): {@link ProcessMeters}. */
     static PrometheusMeterRegistry registry() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry); // lives as long as the process
-        new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        new FileDescriptorMetrics().bindTo(registry);
+        new ProcessMeters(Path.of("/proc/self")).bindTo(registry);
         return registry;
     }
 

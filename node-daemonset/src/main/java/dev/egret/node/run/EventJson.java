@@ -1,15 +1,12 @@
 package dev.egret.node.run;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.egret.node.datapath.EgressEvent;
+import dev.egret.policy.json.JsonWriter;
 
 import java.time.Instant;
 
 /** One audit-log line per event: the event as JSON. */
 public final class EventJson {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private EventJson() {
     }
 
@@ -27,39 +24,39 @@ public final class EventJson {
     }
 
     public static String line(dev.egret.node.dns.DnsQueryEvent e) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("time", e.time().toString());
-        n.put("type", "dns");
-        n.put("workload", e.workload());
-        n.put("policy", e.policy());
-        n.put("cgroupId", e.cgroupId());
-        n.put("pid", e.pid());
-        n.put("command", e.command());
-        n.put("name", e.name());
-        n.put("queryType", e.type());
-        n.put("protocol", e.protocol());
-        n.put("verdict", e.verdict().wireName());
-        n.put("rule", e.rule());
-        n.put("reason", e.reason());
-        n.put("learnedAddresses", e.learnedAddresses());
-        return n.toString();
+        JsonWriter n = new JsonWriter().beginObject();
+        n.field("time", e.time().toString());
+        n.field("type", "dns");
+        n.field("workload", e.workload());
+        n.field("policy", e.policy());
+        n.field("cgroupId", e.cgroupId());
+        n.field("pid", e.pid());
+        n.field("command", e.command());
+        n.field("name", e.name());
+        n.field("queryType", e.type());
+        n.field("protocol", e.protocol());
+        n.field("verdict", e.verdict().wireName());
+        n.field("rule", e.rule());
+        n.field("reason", e.reason());
+        n.field("learnedAddresses", e.learnedAddresses());
+        return n.endObject().toString();
     }
 
     public static String line(EgressEvent e, Instant time, String workload, String rule, String reason) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("time", time.toString());
-        n.put("type", "connect");
-        n.put("workload", workload);
-        n.put("cgroupId", e.cgroupId());
-        n.put("pid", e.pid());
-        n.put("command", e.comm());
-        n.put("destination", e.address() == null ? null : e.address().getHostAddress());
-        n.put("port", e.port());
-        n.put("protocol", e.protocolName());
-        n.put("hook", e.hook().name().toLowerCase());
-        n.put("verdict", e.verdict().wireName());
-        n.put("rule", rule);
-        n.put("reason", reason);
-        return n.toString();
+        JsonWriter n = new JsonWriter().beginObject();
+        n.field("time", time.toString());
+        n.field("type", "connect");
+        n.field("workload", workload);
+        n.field("cgroupId", e.cgroupId());
+        n.field("pid", e.pid());
+        n.field("command", e.comm());
+        n.field("destination", e.address() == null ? null : e.address().getHostAddress());
+        n.field("port", e.port());
+        n.field("protocol", e.protocolName());
+        n.field("hook", e.hook().name().toLowerCase(java.util.Locale.ROOT));
+        n.field("verdict", e.verdict().wireName());
+        n.field("rule", rule);
+        n.field("reason", reason);
+        return n.endObject().toString();
     }
 }

@@ -1,9 +1,10 @@
 package dev.egret.node.sync;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.egret.audit.AuditEvent;
 import dev.egret.audit.AuditEventCodec;
+import dev.egret.policy.json.JsonSyntax;
+import dev.egret.policy.json.JsonValue;
+import dev.egret.policy.json.JsonWriter;
 
 import java.io.IOException;
 import java.net.URI;
@@ -24,7 +25,6 @@ import java.util.function.Supplier;
  * bearer token; a non-2xx answer is an {@link IOException} with the status and the problem's detail.
  */
 public final class ControllerClient {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI base;
     private final Supplier<String> token;
@@ -52,12 +52,11 @@ public final class ControllerClient {
 
     public void register(String node, String version, long appliedResourceVersion, boolean ready)
             throws IOException, InterruptedException {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("version", version);
-        n.put("appliedResourceVersion", Long.toString(appliedResourceVersion));
-        n.put("ready", ready);
+        String n = new JsonWriter().beginObject().field("version", version)
+                .field("appliedResourceVersion", Long.toString(appliedResourceVersion)).field("ready", ready)
+                .endObject().toString();
         send(request("api/v1/nodes/" + URLEncoder.encode(node, StandardCharsets.UTF_8)).timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(n.toString())).build());
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(n)).build());
     }
 
     public void postEvents(List<AuditEvent> batch) throws IOException, InterruptedException {
@@ -75,7 +74,8 @@ public final class ControllerClient {
         if (r.statusCode() / 100 != 2) {
             String detail = r.body();
             try {
-                detail = JSON.readTree(r.body()).path("detail").asText(r.body());
+                JsonValue d = JsonSyntax.parse(r.body()).get("detail");
+                detail = d != null && d.isTextual() ? d.asText() : r.body();
             } catch (Exception ignored) {
                 // not a problem document
             }

@@ -1,11 +1,11 @@
 package dev.egret.node.sync;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.PolicyCodec;
+import dev.egret.policy.json.JsonSyntax;
+import dev.egret.policy.json.JsonSyntaxException;
+import dev.egret.policy.json.JsonValue;
+import dev.egret.policy.json.JsonWriter;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -24,8 +24,6 @@ import java.util.TreeMap;
  */
 public record PolicySet(long resourceVersion, Instant changedAt, Instant serverTime, Instant receivedAt,
                         List<EgressPolicy> policies) {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public PolicySet {
         policies = List.copyOf(policies);
     }
@@ -59,25 +57,31 @@ public record PolicySet(long resourceVersion, Instant changedAt, Instant serverT
 
     /** @param receivedAt when the node received it (node clock) */
     public static PolicySet parse(String json, Instant receivedAt) {
-        JsonNode root;
+        JsonValue root;
         try {
-            root = JSON.readTree(json);
-        } catch (Exception e) {
+            root = JsonSyntax.parse(json);
+        } catch (JsonSyntaxException e) {
             throw new IllegalArgumentException("policy list is not JSON: " + e.getMessage(), e);
         }
-        if (root == null || !root.path("items").isArray()) {
+        JsonValue arr = root.get("items");
+        if (arr == null || !arr.isArray()) {
             throw new IllegalArgumentException("policy list has no items");
         }
-        JsonNode meta = root.path("metadata");
-        long rv = Long.parseLong(meta.path("resourceVersion").asText("0"));
-        String changed = meta.path("changedAt").asText(null);
-        String server = meta.path("serverTime").asText(null);
+        JsonValue meta = root.get("metadata");
+        long rv = Long.parseLong(text(meta, "resourceVersion", "0"));
+        String changed = text(meta, "changedAt", null);
+        String server = text(meta, "serverTime", null);
         List<EgressPolicy> items = new ArrayList<>();
-        JsonNode arr = root.get("items");
         for (int i = 0; i < arr.size(); i++) {
             items.add(PolicyCodec.fromTree(arr.get(i), "items[" + i + "]."));
         }
         return new PolicySet(rv, instant(changed), instant(server), receivedAt, items);
+    }
+
+    /** A scalar field of {@code n} as text; {@code absent} when {@code n} or the field is missing or null. */
+    private static String text(JsonValue n, String field, String absent) {
+        JsonValue v = n == null ? null : n.get(field);
+        return v == null || v.isNull() ? absent : v.asText();
     }
 
     private static Instant instant(String s) {
@@ -85,16 +89,12 @@ public record PolicySet(long resourceVersion, Instant changedAt, Instant serverT
     }
 
     public String toJson() {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("apiVersion", "egret.dev/v1");
-        root.put("kind", "EgressPolicyList");
-        ObjectNode meta = root.putObject("metadata");
-        meta.put("resourceVersion", Long.toString(resourceVersion));
-        if (changedAt != null) {
-            meta.put("changedAt", changedAt.toString());
-        }
-        ArrayNode items = root.putArray("items");
-        policies.forEach(p -> items.add(PolicyCodec.toTree(p)));
-        return root.toString();
+        JsonWriter w = new JsonWriter().beginObject().field("apiVersion", "egret.dev/v1")
+                .field("kind", "EgressPolicyList");
+        w.name("metadata").beginObject().field("resourceVersion", Long.toString(resourceVersion))
+                .fieldIfPresent("changedAt", changedAt == null ? null : changedAt.toString()).endObject();
+        w.name("items").beginArray();
+        policies.forEach(p -> PolicyCodec.write(w, p));
+        return w.endArray().endObject().toString();
     }
 }

@@ -65,8 +65,10 @@ class NodeEndpointsTest {
             assertTrue(m.body().contains("\n# TYPE egret_test_events_total counter\negret_test_events_total 3.0\n"), m.body());
             assertTrue(m.body().contains("\negret_test_labelled_total{verdict=\"deny\",workload=\"a\\\"b\"} 1.0\n"),
                     "label sets as Prometheus documents them, escaped, without a trailing comma: " + m.body());
-            assertTrue(m.body().contains("jvm_memory_used_bytes{"), "the JVM's own meters");
-            assertTrue(m.body().contains("process_cpu_usage"), "the process's own meters");
+            assertTrue(m.body().contains("\njvm_memory_used_bytes{area=\"heap\"} "), "the heap in use: " + m.body());
+            assertTrue(m.body().contains("\n# TYPE process_cpu_seconds_total counter\n"), "the process's CPU: " + m.body());
+            assertTrue(m.body().contains("\n# TYPE process_resident_memory_bytes gauge\n"), "its RSS: " + m.body());
+            assertTrue(m.body().contains("\njvm_gc_collections_total{gc="), "the collector's work: " + m.body());
         }
     }
 

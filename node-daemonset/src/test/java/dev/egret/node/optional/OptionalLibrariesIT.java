@@ -49,7 +49,10 @@ class OptionalLibrariesIT {
         assertTrue(optional.stream().anyMatch(n -> n.startsWith("kubernetes-client-")), optional.toString());
         List<String> core = names(LIB);
         assertTrue(optional.stream().noneMatch(core::contains), "packaged twice: " + optional.stream().filter(core::contains).toList());
-        assertTrue(core.stream().anyMatch(n -> n.startsWith("jackson-databind-")), "what the agent itself uses stays: " + core);
+        assertTrue(core.stream().anyMatch(n -> n.startsWith("snakeyaml-")), "what the agent itself uses stays: " + core);
+        assertTrue(core.stream().noneMatch(n -> n.startsWith("jackson-databind-")),
+                "the agent's own JSON needs no object mapper; the Kubernetes client brings its own: " + core);
+        assertTrue(optional.stream().anyMatch(n -> n.startsWith("jackson-databind-")), optional.toString());
     }
 
     @Test
@@ -73,8 +76,12 @@ class OptionalLibrariesIT {
             assertTrue(agent.loadClass(PodSource.class.getName()).isAssignableFrom(pods));
             Class<?> client = Class.forName("io.fabric8.kubernetes.client.KubernetesClient", false, optional);
             assertSame(optional, client.getClassLoader());
-            assertSame(agent.loadClass("com.fasterxml.jackson.databind.ObjectMapper"),
-                    optional.loadClass("com.fasterxml.jackson.databind.ObjectMapper"), "shared libraries come from the agent");
+            assertSame(agent.loadClass("com.fasterxml.jackson.core.JsonFactory"),
+                    optional.loadClass("com.fasterxml.jackson.core.JsonFactory"), "shared libraries come from the agent");
+            assertThrows(ClassNotFoundException.class, () -> agent.loadClass("com.fasterxml.jackson.databind.ObjectMapper"),
+                    "the agent reads its JSON and YAML without Jackson's object mapper");
+            assertSame(optional, optional.loadClass("com.fasterxml.jackson.databind.ObjectMapper").getClassLoader(),
+                    "the Kubernetes client's mapper comes with it");
         }
     }
 
