@@ -8,8 +8,13 @@ import dev.egret.audit.AuditEvent;
 import dev.egret.audit.AuditEventCodec;
 import dev.egret.policy.EgressPolicy;
 import dev.egret.policy.PolicyCodec;
+import dev.egret.policy.PolicyValidationException;
+import dev.egret.policy.Violation;
 import dev.egret.policy.json.JsonSyntax;
+import dev.egret.policy.json.JsonSyntaxException;
 import dev.egret.policy.json.JsonValue;
+
+import java.util.List;
 
 /**
  * Between the domain's own JSON (the policy and audit modules write and read JSON text without Jackson, so the node
@@ -40,8 +45,15 @@ public final class JacksonTrees {
         }
     }
 
-    /** A Jackson tree as the domain's, for {@link PolicyCodec#fromTree}; null stays null. */
-    public static JsonValue value(JsonNode n) {
-        return n == null || n.isMissingNode() ? null : JsonSyntax.parse(n.toString());
+    /**
+     * A Jackson tree as the domain's, for {@link PolicyCodec#fromTree}; null stays null. A tree the domain's reader
+     * refuses (nested deeper than it allows) is a {@link PolicyValidationException} naming {@code field}.
+     */
+    public static JsonValue value(JsonNode n, String field) {
+        try {
+            return n == null || n.isMissingNode() ? null : JsonSyntax.parse(n.toString());
+        } catch (JsonSyntaxException e) {
+            throw new PolicyValidationException(List.of(new Violation(field, e.problem())));
+        }
     }
 }

@@ -73,7 +73,7 @@ public class DecisionResource {
                     Problem.field(404, "Not found", "policy", "no policy named '" + name + "'")));
         }
         if (node.isObject()) {
-            return PolicyCodec.fromTree(JacksonTrees.value(node), "policy.");
+            return PolicyCodec.fromTree(JacksonTrees.value(node, "policy"), "policy.");
         }
         throw ApiException.badField("policy", "expected a policy name (string) or an inline policy (object)");
     }

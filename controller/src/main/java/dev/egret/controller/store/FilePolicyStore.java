@@ -61,7 +61,7 @@ public final class FilePolicyStore implements PolicyStore {
         JsonNode root = json.readTree(state.toFile());
         resourceVersion = root.path("resourceVersion").asLong();
         for (JsonNode item : root.path("policies")) {
-            EgressPolicy p = PolicyCodec.fromTree(JacksonTrees.value(item), STATE_FILE + ":");
+            EgressPolicy p = PolicyCodec.fromTree(JacksonTrees.value(item, STATE_FILE), STATE_FILE + ":");
             policies.put(p.name(), p);
         }
     }

@@ -350,7 +350,7 @@ public final class KubernetesPolicyStore implements PolicyStore, AutoCloseable {
         Object spec = r.getAdditionalProperties().get("spec");
         n.set("spec", spec == null ? JSON.createObjectNode() : JSON.valueToTree(spec));
         try {
-            return new Parsed(PolicyCodec.fromTree(JacksonTrees.value(n), "egresspolicies/" + r.getMetadata().getName() + ": "), null);
+            return new Parsed(PolicyCodec.fromTree(JacksonTrees.value(n, "egresspolicies/" + r.getMetadata().getName()), "egresspolicies/" + r.getMetadata().getName() + ": "), null);
         } catch (RuntimeException e) {
             return new Parsed(null, e.getMessage() == null ? e.toString() : e.getMessage());
         }

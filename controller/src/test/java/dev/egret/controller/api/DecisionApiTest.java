@@ -92,5 +92,9 @@ class DecisionApiTest {
                 .post("/api/v1/decisions").then().statusCode(400).body("errors[0].field", equalTo("policy"));
         as(VIEWER).contentType("application/json").body("[1,2")
                 .post("/api/v1/decisions").then().statusCode(400).body("errors[0].field", equalTo("body"));
+        String deep = "{\"x\":" + "[".repeat(70) + "]".repeat(70) + "}";
+        as(VIEWER).contentType("application/json").body(ask(deep, "{\"name\":\"a.com\",\"port\":1}"))
+                .post("/api/v1/decisions").then().statusCode(400).contentType("application/problem+json")
+                .body("errors[0].field", equalTo("policy"));
     }
 }

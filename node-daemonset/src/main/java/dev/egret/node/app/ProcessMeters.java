@@ -12,6 +12,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 
 /**
  * The agent process's own meters, read from {@code /proc/self} and the JVM's runtime when scraped, under the names the
@@ -32,35 +33,38 @@ final class ProcessMeters {
         this.proc = proc;
     }
 
+    /**
+     * Registers the meters. Micrometer holds a meter's state object weakly, so each meter's state is the registry
+     * itself and its function holds this object: the meters read as long as the registry is scraped.
+     */
     void bindTo(MeterRegistry registry) {
-        Gauge.builder("process.resident.memory", this, m -> m.status("VmRSS:"))
-                .baseUnit("bytes").description("Resident set size of the agent process").register(registry);
-        Gauge.builder("process.virtual.memory", this, m -> m.status("VmSize:"))
-                .baseUnit("bytes").description("Virtual memory size of the agent process").register(registry);
-        FunctionCounter.builder("process.cpu", this, ProcessMeters::cpuSeconds)
+        gauge(registry, "process.resident.memory", "bytes", "Resident set size of the agent process", () -> status("VmRSS:"));
+        gauge(registry, "process.virtual.memory", "bytes", "Virtual memory size of the agent process", () -> status("VmSize:"));
+        FunctionCounter.builder("process.cpu", registry, r -> cpuSeconds())
                 .baseUnit("seconds").description("User and system CPU time of the agent process").register(registry);
-        Gauge.builder("process.open.fds", this, ProcessMeters::openFds)
-                .description("Open file descriptors of the agent process").register(registry);
-        Gauge.builder("process.max.fds", this, ProcessMeters::maxFds)
-                .description("The agent process's limit of open file descriptors").register(registry);
+        gauge(registry, "process.open.fds", null, "Open file descriptors of the agent process", this::openFds);
+        gauge(registry, "process.max.fds", null, "The agent process's limit of open file descriptors", this::maxFds);
         double started = ManagementFactory.getRuntimeMXBean().getStartTime() / 1000.0;
-        Gauge.builder("process.start.time", () -> started)
-                .baseUnit("seconds").description("Start of the agent process, since the epoch").register(registry);
+        gauge(registry, "process.start.time", "seconds", "Start of the agent process, since the epoch", () -> started);
         Runtime rt = Runtime.getRuntime();
-        Gauge.builder("jvm.memory.used", rt, r -> r.totalMemory() - r.freeMemory()).tag("area", "heap")
+        Gauge.builder("jvm.memory.used", registry, r -> rt.totalMemory() - rt.freeMemory()).tag("area", "heap")
                 .baseUnit("bytes").description("Java heap in use").register(registry);
-        Gauge.builder("jvm.memory.max", rt, Runtime::maxMemory).tag("area", "heap")
+        Gauge.builder("jvm.memory.max", registry, r -> rt.maxMemory()).tag("area", "heap")
                 .baseUnit("bytes").description("Java heap limit").register(registry);
-        Gauge.builder("jvm.threads.live", ManagementFactory.getThreadMXBean(), ThreadMXBean::getThreadCount)
-                .baseUnit("threads").description("Live threads of the agent process").register(registry);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        gauge(registry, "jvm.threads.live", "threads", "Live threads of the agent process", threads::getThreadCount);
         List<GarbageCollectorMXBean> gcs = ManagementFactory.getGarbageCollectorMXBeans();
         for (GarbageCollectorMXBean gc : gcs) { // one per collector of the VM: a bounded label
-            FunctionCounter.builder("jvm.gc.collections", gc, b -> Math.max(0, b.getCollectionCount()))
+            FunctionCounter.builder("jvm.gc.collections", registry, r -> Math.max(0, gc.getCollectionCount()))
                     .tag("gc", gc.getName()).description("Collections run by this collector").register(registry);
-            FunctionCounter.builder("jvm.gc.collection", gc, b -> Math.max(0, b.getCollectionTime()) / 1000.0)
+            FunctionCounter.builder("jvm.gc.collection", registry, r -> Math.max(0, gc.getCollectionTime()) / 1000.0)
                     .tag("gc", gc.getName()).baseUnit("seconds").description("Time spent in this collector")
                     .register(registry);
         }
+    }
+
+    private static void gauge(MeterRegistry registry, String name, String unit, String help, DoubleSupplier value) {
+        Gauge.builder(name, registry, r -> value.getAsDouble()).baseUnit(unit).description(help).register(registry);
     }
 
     /** A {@code /proc/self/status} field given in kB, in bytes; NaN when unreadable. */

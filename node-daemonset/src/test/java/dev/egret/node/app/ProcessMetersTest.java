@@ -55,6 +55,14 @@ class ProcessMetersTest {
         assertTrue(registry.get("process.cpu").functionCounter().count() > 0);
         assertTrue(registry.get("jvm.memory.used").tag("area", "heap").gauge().value() > 0);
         assertTrue(registry.get("jvm.threads.live").gauge().value() >= 1);
+        // Micrometer holds a meter's state weakly: the meters must outlive the ProcessMeters object and a collection
+        java.lang.ref.WeakReference<Object> probe = new java.lang.ref.WeakReference<>(new Object());
+        for (int i = 0; i < 20 && probe.get() != null; i++) {
+            System.gc();
+        }
+        assertTrue(probe.get() == null, "a collection ran");
+        assertTrue(registry.get("process.resident.memory").gauge().value() > 16 << 20, "still read after a collection");
+        assertTrue(registry.get("process.cpu").functionCounter().count() > 0);
         String text = registry.scrape();
         assertTrue(text.contains("process_start_time_seconds "), text);
         assertTrue(text.contains("jvm_gc_collection_seconds_total{gc="), text);

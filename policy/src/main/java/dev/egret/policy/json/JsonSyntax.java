@@ -176,12 +176,15 @@ public final class JsonSyntax {
                 case 't' -> sb.append('\t');
                 case 'u' -> {
                     if (pos + 4 > text.length()) {
+                        pos -= 2;
                         throw error("incomplete \\u escape");
                     }
                     int cp = 0;
                     for (int i = 0; i < 4; i++) {
-                        int d = Character.digit(text.charAt(pos + i), 16);
+                        char h = text.charAt(pos + i);
+                        int d = h < 0x80 ? Character.digit(h, 16) : -1; // ASCII hex digits only
                         if (d < 0) {
+                            pos -= 2;
                             throw error("bad \\u escape");
                         }
                         cp = cp * 16 + d;

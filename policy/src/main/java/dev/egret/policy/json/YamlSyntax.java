@@ -27,10 +27,16 @@ import java.util.regex.Pattern;
  */
 public final class YamlSyntax {
     private static final String STR = "tag:yaml.org,2002:str";
-    private static final Pattern INT = Pattern.compile("[-+]?[0-9][0-9_]*");
-    private static final Pattern HEX = Pattern.compile("0x[0-9a-fA-F_]+");
-    private static final Pattern OCT = Pattern.compile("0o[0-7_]+");
-    private static final Pattern FLOAT = Pattern.compile("[-+]?(\\.[0-9]+|[0-9][0-9_]*(\\.[0-9_]*)?)([eE][-+]?[0-9]+)?");
+    /** Decimal: 0 or no leading zero (YAML 1.1 reads a leading zero as octal, as Jackson did: {@code 010} is 8). */
+    private static final Pattern DEC = Pattern.compile("[-+]?(0|[1-9][0-9_]*)");
+    private static final Pattern OCT_11 = Pattern.compile("[-+]?0_*[0-7][0-7_]*");
+    private static final Pattern HEX = Pattern.compile("[-+]?0x_*[0-9a-fA-F][0-9a-fA-F_]*");
+    private static final Pattern OCT = Pattern.compile("[-+]?0o_*[0-7][0-7_]*");
+    /** A fraction or an exponent is what makes a float: {@code 089} is neither an integer nor a float, a string. */
+    private static final Pattern FLOAT = Pattern.compile(
+            "[-+]?(\\.[0-9]+|[0-9][0-9_]*\\.[0-9_]*)([eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+");
+    /** Longer numbers are read as strings (Jackson refused numbers over 1000 characters). */
+    private static final int MAX_NUMBER = 1000;
 
     private final Parser parser;
 
@@ -119,10 +125,10 @@ public final class YamlSyntax {
             case "", "~", "null", "Null", "NULL" -> {
                 return JsonValue.NULL;
             }
-            case "true", "True", "TRUE" -> {
+            case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON" -> { // YAML 1.1's, as Jackson read them
                 return new JsonValue.JsonBoolean(true);
             }
-            case "false", "False", "FALSE" -> {
+            case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF" -> {
                 return new JsonValue.JsonBoolean(false);
             }
             default -> {
@@ -133,15 +139,23 @@ public final class YamlSyntax {
     }
 
     private static JsonValue number(String v) {
-        if (INT.matcher(v).matches()) {
-            String digits = v.replace("_", "");
-            return new JsonValue.JsonNumber(new BigInteger(digits.startsWith("+") ? digits.substring(1) : digits).toString());
+        if (v.length() > MAX_NUMBER) {
+            return null;
+        }
+        boolean negative = v.startsWith("-");
+        String unsigned = v.startsWith("-") || v.startsWith("+") ? v.substring(1) : v;
+        if (DEC.matcher(v).matches()) {
+            String digits = unsigned.replace("_", "");
+            return new JsonValue.JsonNumber(negative && !digits.equals("0") ? "-" + digits : digits);
         }
         if (HEX.matcher(v).matches()) {
-            return new JsonValue.JsonNumber(new BigInteger(v.substring(2).replace("_", ""), 16).toString());
+            return integer(negative, unsigned.substring(2), 16);
         }
         if (OCT.matcher(v).matches()) {
-            return new JsonValue.JsonNumber(new BigInteger(v.substring(2).replace("_", ""), 8).toString());
+            return integer(negative, unsigned.substring(2), 8);
+        }
+        if (OCT_11.matcher(v).matches()) {
+            return integer(negative, unsigned.substring(1), 8);
         }
         if (FLOAT.matcher(v).matches()) {
             double d = Double.parseDouble(v.replace("_", ""));
@@ -150,6 +164,11 @@ public final class YamlSyntax {
             }
         }
         return null;
+    }
+
+    private static JsonValue integer(boolean negative, String digits, int radix) {
+        BigInteger n = new BigInteger(digits.replace("_", ""), radix);
+        return new JsonValue.JsonNumber((negative ? n.negate() : n).toString());
     }
 
     private void expect(Event.ID id) {

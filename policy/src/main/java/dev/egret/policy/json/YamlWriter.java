@@ -59,8 +59,12 @@ public final class YamlWriter {
     }
 
     private static String scalar(String s) {
-        if (SAFE.matcher(s).matches() && YamlSyntax.parse(s) instanceof JsonValue.JsonString read && read.value().equals(s)) {
-            return s;
+        try {
+            if (SAFE.matcher(s).matches() && YamlSyntax.parse(s) instanceof JsonValue.JsonString read
+                    && read.value().equals(s)) {
+                return s;
+            }
+        } catch (RuntimeException e) { // not plain YAML on its own (e.g. "..."): quoted below
         }
         return new JsonWriter().value(s).toString();
     }

@@ -48,7 +48,8 @@ class JsonSyntaxTest {
                 Arguments.of("[1.]", "a number needs a digit after '.'", 1, 4),
                 Arguments.of("\"a\\x\"", "unknown escape \\x", 1, 3),
                 Arguments.of("// c\n{}", "unexpected character '/'", 1, 1),
-                Arguments.of("'a'", "unexpected character '''", 1, 1));
+                Arguments.of("'a'", "unexpected character '''", 1, 1),
+                Arguments.of("\"\\u\u0661\u0662\u0663\u0664\"", "bad \\u escape", 1, 2));
     }
 
     @ParameterizedTest

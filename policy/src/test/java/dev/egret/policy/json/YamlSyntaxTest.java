@@ -22,6 +22,11 @@ class YamlSyntaxTest {
                 half: 0.5
                 on: true
                 yes: yes
+                off: Off
+                octal: 010
+                zip: 089
+                negHex: -0x1F
+                notHex: 0x_
                 none: ~
                 empty:
                 name: api.github.com
@@ -32,7 +37,7 @@ class YamlSyntaxTest {
                   lines
                 """);
         assertEquals("{\"port\":443,\"quoted\":\"443\",\"hex\":31,\"big\":1000,\"half\":0.5,\"on\":true,"
-                + "\"yes\":\"yes\",\"none\":null,\"empty\":null,\"name\":\"api.github.com\",\"pattern\":\"*.github.com\","
+                + "\"yes\":true,\"off\":false,\"octal\":8,\"zip\":\"089\",\"negHex\":-31,\"notHex\":\"0x_\",\"none\":null,\"empty\":null,\"name\":\"api.github.com\",\"pattern\":\"*.github.com\","
                 + "\"list\":[\"a\",\"b\",3],\"block\":\"two\\nlines\\n\"}", v.toString());
         assertTrue(YamlSyntax.parse("!!str 80").isTextual(), "a tag says string");
     }
@@ -65,9 +70,16 @@ class YamlSyntaxTest {
     }
 
     @Test
+    void aNumberTooLongIsAStringNotAComputation() {
+        String digits = "1".repeat(1001);
+        assertTrue(YamlSyntax.parse("n: " + digits).get("n").isTextual());
+        assertTrue(YamlSyntax.parse("n: " + digits.substring(1)).get("n").isIntegralNumber());
+    }
+
+    @Test
     void theWriterWritesYamlThatReadsBackTheSame() {
         JsonValue v = JsonSyntax.parse("{\"a\":{\"n\":80,\"s\":\"80\",\"t\":\"true\",\"p\":\"*.x.com\",\"e\":\"\",\"q\":\"a: b #c\","
-                + "\"l\":[{\"k\":1},\"x\",[]],\"o\":{},\"nl\":\"x\\ny\",\"u\":\"é\"},\"b\":null}");
+                + "\"l\":[{\"k\":1},\"x\",[]],\"o\":{},\"nl\":\"x\\ny\",\"u\":\"é\",\"dots\":\"...\",\"yes\":\"yes\"},\"b\":null}");
         String yaml = YamlWriter.write(v);
         assertEquals(v, YamlSyntax.parse(yaml), yaml);
         assertTrue(yaml.contains("\n  n: 80\n  s: \"80\"\n  t: \"true\"\n  p: \"*.x.com\"\n"), yaml);
