@@ -19,8 +19,9 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Reads one YAML document into the same tree as JSON, from SnakeYAML's events. Plain scalars are typed as YAML 1.2's
- * core schema types them ({@code 80} a number, {@code true} a boolean, {@code ~} null); quoted ones are strings.
+ * Reads one YAML document into the same tree as JSON, from SnakeYAML's events. Plain scalars are typed as Jackson's
+ * YAML reader, which read policies before, typed them ({@code 80} a number, {@code true} and YAML 1.1's {@code yes},
+ * {@code on} booleans, {@code 010} octal, {@code ~} null; {@code YamlAgainstJacksonTest}); quoted ones are strings.
  * Refused: aliases ({@code *name}: a policy written with anchors would be read differently by other tools than the
  * author meant, so the value must be written out), a field given twice, more than one document, nesting deeper than
  * {@value JsonSyntax#MAX_DEPTH} levels, and non-scalar field names.
@@ -31,7 +32,6 @@ public final class YamlSyntax {
     private static final Pattern DEC = Pattern.compile("[-+]?(0|[1-9][0-9_]*)");
     private static final Pattern OCT_11 = Pattern.compile("[-+]?0_*[0-7][0-7_]*");
     private static final Pattern HEX = Pattern.compile("[-+]?0x_*[0-9a-fA-F][0-9a-fA-F_]*");
-    private static final Pattern OCT = Pattern.compile("[-+]?0o_*[0-7][0-7_]*");
     /** A fraction or an exponent is what makes a float: {@code 089} is neither an integer nor a float, a string. */
     private static final Pattern FLOAT = Pattern.compile(
             "[-+]?(\\.[0-9]+|[0-9][0-9_]*\\.[0-9_]*)([eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+");
@@ -150,9 +150,6 @@ public final class YamlSyntax {
         }
         if (HEX.matcher(v).matches()) {
             return integer(negative, unsigned.substring(2), 16);
-        }
-        if (OCT.matcher(v).matches()) {
-            return integer(negative, unsigned.substring(2), 8);
         }
         if (OCT_11.matcher(v).matches()) {
             return integer(negative, unsigned.substring(1), 8);
