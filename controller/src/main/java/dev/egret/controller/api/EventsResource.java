@@ -6,6 +6,7 @@ import dev.egret.audit.AuditEvent;
 import dev.egret.audit.AuditEventChecks;
 import dev.egret.audit.AuditEventCodec;
 import dev.egret.controller.ControllerConfig;
+import dev.egret.controller.auth.Caller;
 import dev.egret.controller.events.AuditSink;
 import dev.egret.controller.events.EventIngest;
 import dev.egret.controller.events.EventTimes;
@@ -18,6 +19,8 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -51,7 +54,7 @@ public class EventsResource {
     @Blocking
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public CompletionStage<Response> post(String body) {
+    public CompletionStage<Response> post(String body, @Context ContainerRequestContext ctx) {
         RequestBodies.check(body, config.maxBodyBytes());
         List<AuditEvent> events;
         try {
@@ -76,6 +79,14 @@ public class EventsResource {
         if (!violations.isEmpty()) {
             rejected().increment(events.size());
             throw new ApiException(Problem.invalid(violations));
+        }
+        Caller caller = PolicyResource.caller(ctx);
+        for (int i = 0; i < events.size(); i++) {
+            if (!caller.mayActAs(events.get(i).node())) { // nothing of the batch is stored
+                rejected().increment(events.size());
+                throw new ApiException(Problem.field(403, "Forbidden", "[" + i + "].node", "this token is bound to node "
+                        + caller.boundNode().orElseThrow() + ", not " + events.get(i).node()));
+            }
         }
         return ingest.submit(events).handle((r, failure) -> {
             if (failure != null) {

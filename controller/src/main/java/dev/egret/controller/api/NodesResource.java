@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.egret.controller.ControllerConfig;
+import dev.egret.controller.auth.Caller;
 import dev.egret.controller.store.FileNodeRegistry;
 import dev.egret.controller.store.NodeRegistration;
 import dev.egret.controller.store.PolicyStore;
@@ -52,6 +53,11 @@ public class NodesResource {
     @Produces(MediaType.APPLICATION_JSON)
     public ObjectNode register(@PathParam("name") String name, String body, @Context ContainerRequestContext ctx) {
         checkName(name);
+        Caller caller = PolicyResource.caller(ctx);
+        if (!caller.mayActAs(name)) {
+            throw new ApiException(Problem.field(403, "Forbidden", "name",
+                    "this token is bound to node " + caller.boundNode().orElseThrow() + ", not " + name));
+        }
         JsonNode root = RequestBodies.jsonObject(body, config.maxBodyBytes());
         JsonNode version = root.get("version");
         if (version == null || !version.isTextual() || version.asText().isBlank() || version.asText().length() > 64) {
@@ -63,7 +69,7 @@ public class NodesResource {
             throw ApiException.badField("ready", "required: true or false");
         }
         NodeRegistration r = nodes.register(name, version.asText(), applied, ready.asBoolean(),
-                PolicyResource.caller(ctx).subject());
+                caller.subject());
         return render(r, Instant.now());
     }
 

@@ -14,6 +14,8 @@ final class ApiFixtures {
     static final String ADMIN = "test-admin-token-0123456789";
     static final String VIEWER = "test-viewer-token-0123456789";
     static final String NODE = "test-node-token-012345678901";
+    /** A node token bound to node-a (subject {@code node:node-a}). */
+    static final String NODE_A = "test-node-a-token-0123456789";
 
     private ApiFixtures() {
     }

@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 
 import static dev.egret.controller.api.ApiFixtures.ADMIN;
 import static dev.egret.controller.api.ApiFixtures.NODE;
+import static dev.egret.controller.api.ApiFixtures.NODE_A;
 import static dev.egret.controller.api.ApiFixtures.VIEWER;
 import static dev.egret.controller.api.ApiFixtures.as;
 import static dev.egret.controller.api.ApiFixtures.batch;
@@ -125,5 +126,19 @@ class EventsApiTest {
                 .body("errors[0].field", equalTo("Content-Type"));
         as(VIEWER).contentType("application/json").body("[]").post("/api/v1/events").then().statusCode(403);
         given().contentType("application/json").body("[]").post("/api/v1/events").then().statusCode(401);
+    }
+
+    @Test
+    void aNodeBoundTokenPostsOnlyItsOwnNodesEvents() {
+        String w = uniqueName("bound");
+        as(NODE_A).contentType("application/json").body(batch(List.of(ok(w + "-0", w))))
+                .post("/api/v1/events").then().statusCode(200).body("accepted", equalTo(1));
+        String other = ok(w + "-2", w).replace("\"node\":\"node-a\"", "\"node\":\"node-b\"");
+        as(NODE_A).contentType("application/json").body(batch(List.of(ok(w + "-1", w), other)))
+                .post("/api/v1/events").then().statusCode(403).contentType("application/problem+json")
+                .body("errors[0].field", equalTo("[1].node")).body("detail", containsString("bound to node node-a"));
+        org.junit.jupiter.api.Assertions.assertEquals(1, stored(w), "nothing of the refused batch is stored");
+        as(NODE).contentType("application/json").body(batch(List.of(other))).post("/api/v1/events")
+                .then().statusCode(200).body("accepted", equalTo(1));
     }
 }

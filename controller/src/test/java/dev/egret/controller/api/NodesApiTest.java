@@ -10,6 +10,7 @@ import java.time.Instant;
 
 import static dev.egret.controller.api.ApiFixtures.ADMIN;
 import static dev.egret.controller.api.ApiFixtures.NODE;
+import static dev.egret.controller.api.ApiFixtures.NODE_A;
 import static dev.egret.controller.api.ApiFixtures.VIEWER;
 import static dev.egret.controller.api.ApiFixtures.as;
 import static dev.egret.controller.api.ApiFixtures.uniqueName;
@@ -84,5 +85,15 @@ class NodesApiTest {
         as(VIEWER).contentType("application/json").body("{\"version\":\"1\",\"ready\":true}")
                 .put("/api/v1/nodes/node-x").then().statusCode(403);
         as(NODE).contentType("text/plain").body("x").put("/api/v1/nodes/node-x").then().statusCode(415);
+    }
+
+    @Test
+    void aNodeBoundTokenRegistersOnlyItsNode() {
+        String body = "{\"version\":\"0.1.0\",\"appliedResourceVersion\":null,\"ready\":true}";
+        as(NODE_A).contentType("application/json").body(body).put("/api/v1/nodes/node-a").then().statusCode(200);
+        as(NODE_A).contentType("application/json").body(body).put("/api/v1/nodes/node-b").then().statusCode(403)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("name"));
+        as(ADMIN).get("/api/v1/nodes").then().statusCode(200).body("items.name", org.hamcrest.Matchers.not(
+                org.hamcrest.Matchers.hasItem("node-b")));
     }
 }

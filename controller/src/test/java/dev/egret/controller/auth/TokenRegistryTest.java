@@ -16,6 +16,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TokenRegistryTest {
 
     @Test
+    void aNodeTokenWithANodeSubjectIsBoundToThatNode() {
+        Caller bound = new Caller("node:worker-1", Role.NODE);
+        assertEquals("worker-1", bound.boundNode().orElseThrow());
+        assertTrue(bound.mayActAs("worker-1"));
+        assertFalse(bound.mayActAs("worker-2"));
+        Caller shared = new Caller("nodes", Role.NODE);
+        assertTrue(shared.boundNode().isEmpty());
+        assertTrue(shared.mayActAs("worker-2"), "a shared node token speaks for any node, as before");
+        assertTrue(new Caller("node:", Role.NODE).boundNode().isEmpty(), "no name: not bound to anything");
+        assertTrue(new Caller("node:worker-1", Role.ADMIN).boundNode().isEmpty(), "only node tokens are bound");
+    }
+
+    @Test
     void parsesTokensRolesAndSubjects() {
         TokenRegistry r = TokenRegistry.fromLines(List.of("# comment", "", "aaaaaaaaaaaaaaaaaaaa admin alice",
                 "bbbbbbbbbbbbbbbbbbbb viewer bob", "cccccccccccccccccccc node node-7"), "t");
