@@ -113,6 +113,17 @@ public record DesiredState(Map<Integer, CompiledPolicy> policies, Map<Long, Work
     }
 
     /**
+     * The logical slots (policies) the kernel binds some cgroup to. A new policy must not be given one of them: while
+     * the pod list is incomplete a binding is {@link #keeping kept} by its slot, and a deleted policy's slot handed
+     * to a new policy would move the deleted policy's pods to it.
+     */
+    public static Set<Integer> boundSlots(Map<Long, WorkloadEntry> kernel) {
+        Set<Integer> out = new java.util.TreeSet<>();
+        kernel.values().forEach(e -> out.add(Reconciler.logical(e.slot())));
+        return out;
+    }
+
+    /**
      * This state, also keeping the kernel's bindings it would drop while its picture of the workloads is incomplete
      * (after a start, before the pod list is synced): a cgroup the kernel binds to a policy that still exists stays
      * bound to it, so a restart never unbinds a pod the API server has not listed yet. Bindings to slots no policy

@@ -150,6 +150,22 @@ class AgentModelTest {
     }
 
     @Test
+    void aDeletedPolicysSlotIsNotGivenToANewOneWhileTheKernelStillBindsIt(@TempDir Path dir) {
+        SlotTable t = new SlotTable(dir.resolve("slots.json"));
+        assertEquals(Map.of("x", 1), t.assign(List.of("x"), Set.of()));
+        // restarted, pods not listed yet: x was deleted, y is new, and the kernel still binds a pod of x (logical 1)
+        Map<Long, WorkloadEntry> kernel = Map.of(101L, new WorkloadEntry(2, false, false, true));
+        assertEquals(Set.of(1), DesiredState.boundSlots(kernel));
+        Map<String, Integer> assigned = new SlotTable(dir.resolve("slots.json")).assign(List.of("y"), DesiredState.boundSlots(kernel));
+        assertEquals(2, assigned.get("y"), "not x's slot, which the kernel still binds");
+        DesiredState kept = DesiredState.compute(new TreeMap<>(Map.of("y", policy("y", "audit"))), assigned, Map.of())
+                .keeping(kernel, Map.of(101L, "default/web"));
+        assertNull(kept.policyOf(101L), "the pod of the deleted policy is unbound, never moved to the new one");
+        // once the kernel no longer binds it, the slot is free again
+        assertEquals(1, new SlotTable(dir.resolve("slots.json")).assign(List.of("y", "z"), Set.of()).get("z"));
+    }
+
+    @Test
     void slotsAreStableAcrossRestartsAndNeverShared(@TempDir Path dir) {
         SlotTable t = new SlotTable(dir.resolve("slots.json"));
         Map<String, Integer> first = t.assign(List.of("a", "b"), Set.of());
