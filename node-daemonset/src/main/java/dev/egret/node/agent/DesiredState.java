@@ -113,13 +113,14 @@ public record DesiredState(Map<Integer, CompiledPolicy> policies, Map<Long, Work
     }
 
     /**
-     * The logical slots (policies) the kernel binds some cgroup to. A new policy must not be given one of them: while
+     * The logical slots (policies) of the physical slots the kernel binds some cgroup to
+     * ({@code EgretDatapath.usedSlots}). A new policy must not be given one of them: while
      * the pod list is incomplete a binding is {@link #keeping kept} by its slot, and a deleted policy's slot handed
      * to a new policy would move the deleted policy's pods to it.
      */
-    public static Set<Integer> boundSlots(Map<Long, WorkloadEntry> kernel) {
+    public static Set<Integer> boundSlots(Set<Integer> physical) {
         Set<Integer> out = new java.util.TreeSet<>();
-        kernel.values().forEach(e -> out.add(Reconciler.logical(e.slot())));
+        physical.forEach(slot -> out.add(Reconciler.logical(slot)));
         return out;
     }
 

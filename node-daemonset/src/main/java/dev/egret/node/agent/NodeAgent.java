@@ -403,7 +403,7 @@ public final class NodeAgent {
         });
         policies.errors().forEach((f, err) -> LOG.warnf("policy file %s: %s (its last good version stays in force)", f, err));
         // a slot the kernel still binds is not handed to a new policy: see DesiredState.boundSlots
-        Map<String, Integer> assigned = slots.assign(byName.keySet(), DesiredState.boundSlots(datapath.workloads()));
+        Map<String, Integer> assigned = slots.assign(byName.keySet(), DesiredState.boundSlots(datapath.usedSlots()));
         Map<String, Map<String, Long>> cgroups = new HashMap<>();
         List<String> limitProblems = new ArrayList<>();
         List<CgroupGlob> allGlobs = new ArrayList<>();
